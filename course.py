@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""The course's two commands. They need only Python 3.10+ and pip on the machine:
+
+    python3 course.py book    # set up, build the executed book, serve it on http://127.0.0.1:8000
+    python3 course.py test    # set up, run the whole test suite (what CI runs)
+
+Set-up is the same for both and is reused when nothing changed: a virtual environment in .venv with
+the pinned packages of requirements.txt and this repository's `neuroai` package; MathJax from npm
+(package.json) so the book renders math offline; for the tests, Debian's Chromium to look at the
+built book (installed with apt-get when running as root and it is missing).
+"""
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def say(msg):
+    print(f"[course] {msg}", flush=True)
+
+
+def run(cmd, **kw):
+    say("$ " + " ".join(str(c) for c in cmd))
+    subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def fingerprint(*files):
+    h = hashlib.sha256()
+    for f in files:
+        h.update((ROOT / f).read_bytes())
+    return h.hexdigest()
+
+
+def ensure_python_env():
+    """Create or reuse .venv; (re)install the pinned packages when requirements or pyproject change."""
+    stamp = VENV / ".course-installed"
+    want = fingerprint("requirements.txt", "pyproject.toml")
+    if stamp.exists() and stamp.read_text() == want and PY.exists():
+        say(f"reusing {VENV.name}/ (pinned packages up to date)")
+        return
+    if not PY.exists():
+        say(f"creating the virtual environment {VENV.name}/")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    run([PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", ROOT / "requirements.txt"])
+    run([PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
+         "--no-build-isolation", "-e", ROOT])
+    stamp.write_text(want)
+
+
+def ensure_mathjax():
+    """MathJax from npm (pinned in package.json), copied where the book's Sphinx build serves it."""
+    src = ROOT / "node_modules" / "mathjax" / "es5"
+    if not src.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            sys.exit("[course] npm is needed once to install MathJax for the offline book "
+                     "(Node.js from your package manager, or `conda install nodejs`).")
+        run([npm, "install", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=ROOT)
+    dst = ROOT / "book" / "_static" / "mathjax"
+    if not (dst / "tex-svg.js").exists():
+        dst.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src / "tex-svg.js", dst / "tex-svg.js")
+
+
+def ensure_chromium():
+    """The book test looks at the built page in headless Chromium (Debian's package)."""
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run(["apt-get", "update", "-qq"], env=env)
+        run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], env=env)
+    else:
+        say("Chromium not found: the browser check of the book will be skipped "
+            "(install Debian's `chromium` to run it)")
+
+
+def venv_env():
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(VENV)
+    env.setdefault("MPLBACKEND", "Agg")
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+def cmd_book(args):
+    ensure_python_env()
+    ensure_mathjax()
+    neuroai = BIN / "neuroai"
+    run([neuroai, "book", "build"], env=venv_env(), cwd=ROOT)
+    index = ROOT / "book" / "_build" / "html" / "index.html"
+    say(f"the book is built: open {index}")
+    if not args.no_serve:
+        say(f"serving it at http://127.0.0.1:{args.port}/  (Ctrl-C to stop)")
+        try:
+            subprocess.run([PY, "-m", "http.server", str(args.port), "--bind", "127.0.0.1",
+                            "--directory", index.parent], check=False)
+        except KeyboardInterrupt:
+            pass
+
+
+def cmd_test(args):
+    ensure_python_env()
+    ensure_mathjax()
+    ensure_chromium()
+    cmd = [PY, "-m", "pytest", *args.pytest_args]
+    say("$ " + " ".join(str(c) for c in cmd))
+    sys.exit(subprocess.run([str(c) for c in cmd], env=venv_env(), cwd=ROOT).returncode)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    book = sub.add_parser("book", help="set up, build the executed book and serve it")
+    book.add_argument("--no-serve", action="store_true", help="build only; print where to open it")
+    book.add_argument("--port", type=int, default=8000)
+    test = sub.add_parser("test", help="set up and run the whole test suite")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    sub.add_parser("setup", help="only create or update the environment")
+    args = parser.parse_args()
+    if args.command == "book":
+        cmd_book(args)
+    elif args.command == "test":
+        cmd_test(args)
+    else:
+        ensure_python_env()
+        ensure_mathjax()
+
+
+if __name__ == "__main__":
+    main()

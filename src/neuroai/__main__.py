@@ -1,0 +1,5 @@
+import sys
+
+from neuroai.cli import main
+
+sys.exit(main())

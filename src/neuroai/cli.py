@@ -1,0 +1,128 @@
+"""The `neuroai` command.
+
+    neuroai reproduce --list                     the lessons and their claims
+    neuroai reproduce ID [--seed N] [--json]     run a lesson's claim check; exit 0 only if it holds
+    neuroai release [ID ...]                     generate the student notebooks in modules/ (nbgrader)
+    neuroai grade DIR [--lesson ID]              autograde a folder of submissions; CSV and feedback
+    neuroai bench [ID ...]                       time each lesson's notebook and reproduce command
+    neuroai book build                           build the executed book (what `course.py book` runs)
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from neuroai import lessons
+
+
+def reproduce(lesson_id, seed=0, device=None, out_dir=None, progress=True):
+    """Run a lesson's claim check in this process. Returns the JSON-able result (figure saved)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch
+
+    from neuroai.device import get_device
+
+    lesson = lessons.get(lesson_id)
+    ref = lessons.load_reference(lesson_id)
+    device = get_device(device)
+    torch.manual_seed(seed)
+    start = time.perf_counter()
+    result = ref.reproduce(seed=seed, device=device, progress=progress)
+    seconds = time.perf_counter() - start
+    out_dir = Path(out_dir) if out_dir else lessons.course_root() / "build" / "reproduce"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figure = out_dir / f"{lesson_id}-seed{seed}.png"
+    result["figure"].savefig(figure, dpi=110, bbox_inches="tight")
+    plt.close(result["figure"])
+    record = {
+        "lesson": lesson.id, "module": lesson.module, "title": lesson.title, "seed": seed,
+        "device": str(device), "claim": result["claim"], "measured": result["measured"],
+        "thresholds": result["thresholds"], "holds": bool(result["holds"]), "line": result["line"],
+        "seconds": round(seconds, 2), "figure": str(figure),
+    }
+    (out_dir / f"{lesson_id}-seed{seed}.json").write_text(json.dumps(record, indent=2))
+    return record
+
+
+def cmd_reproduce(args):
+    if args.list or not args.lesson:
+        for lesson in lessons.LESSONS.values():
+            ref = lessons.load_reference(lesson.id)
+            print(f"{lesson.id:24s} module {lesson.module}  {lesson.title}\n{'':24s} claim: {ref.CLAIM}")
+        return 0 if args.list else 2
+    record = reproduce(args.lesson, seed=args.seed, device=args.device, out_dir=args.out,
+                       progress=not args.json and not args.no_progress)
+    if args.json:
+        print(json.dumps(record))
+    else:
+        print(f"Claim: {record['claim']}")
+        for key, value in record["measured"].items():
+            print(f"  {key:28s} {value:10.4f}   threshold {record['thresholds'].get(key, '(see claim)')}")
+        print(record["line"])
+        print(f"Verdict: the claim {'HOLDS' if record['holds'] else 'does NOT hold'} "
+              f"(seed {record['seed']}, {record['seconds']:.1f} s on {record['device']}); "
+              f"figure: {record['figure']}")
+    return 0 if record["holds"] else 1
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="neuroai", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("reproduce", help="run a lesson's claim check")
+    p.add_argument("lesson", nargs="?", help="lesson id (see --list)")
+    p.add_argument("--list", action="store_true", help="list the lessons and their claims")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default=None, help="cpu (default), cuda, auto; or set NEUROAI_DEVICE")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--out", default=None, help="where to save the figure and JSON (default build/reproduce)")
+    p.add_argument("--no-progress", action="store_true")
+
+    p = sub.add_parser("release", help="generate the student notebooks with nbgrader")
+    p.add_argument("lessons", nargs="*", help="lesson ids (default: all)")
+    p.add_argument("--check", action="store_true",
+                   help="do not write; exit 1 if a committed student notebook is stale")
+
+    p = sub.add_parser("grade", help="autograde a folder of submissions")
+    p.add_argument("submissions", help="folder: one notebook per student (STUDENT.ipynb or STUDENT/ID.ipynb)")
+    p.add_argument("--lesson", default=None, help="lesson id (default: from the notebooks' names)")
+    p.add_argument("--out", default=None, help="output folder (default: SUBMISSIONS-graded)")
+    p.add_argument("--timeout", type=int, default=60, help="seconds per notebook cell")
+
+    p = sub.add_parser("bench", help="time each lesson's solution notebook and reproduce command")
+    p.add_argument("lessons", nargs="*", help="lesson ids (default: all)")
+    p.add_argument("--out", default=None, help="where to write the table (default build/bench)")
+
+    p = sub.add_parser("book", help="build the book")
+    p.add_argument("action", choices=["build", "pages"],
+                   help="build: generate pages and run Jupyter Book; pages: only generate the pages")
+    p.add_argument("--seeds", type=int, default=1, help="reproduce seeds per lesson for the table")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "reproduce":
+            return cmd_reproduce(args)
+        if args.command == "release":
+            from neuroai import grading
+            return grading.cmd_release(args)
+        if args.command == "grade":
+            from neuroai import grading
+            return grading.cmd_grade(args)
+        if args.command == "bench":
+            from neuroai import bench
+            return bench.cmd_bench(args)
+        if args.command == "book":
+            from neuroai import book
+            return book.cmd_book(args)
+    except (KeyError, FileNotFoundError, ValueError) as err:
+        print(f"neuroai {args.command}: error: {err.args[0] if err.args else err}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The course's lessons: one id each, the same string everywhere (brief, reference file, notebooks,
+chapter, `neuroai reproduce <id>`, benchmark row), and where each lesson's files live."""
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+MODULES = {
+    1: ("1-embodiment", "Embodiment"),
+    2: ("2-prediction-through-interaction", "Prediction through interaction"),
+    3: ("3-multi-scale-learning", "Multi-scale learning"),
+    4: ("4-hierarchical-distributed-architectures", "Hierarchical distributed architectures and representations"),
+    5: ("5-sparse-event-driven-computation", "Sparse event-driven computation"),
+}
+
+
+def course_root():
+    """The course repository: $NEUROAI_COURSE_ROOT, else the checkout this package is installed from."""
+    root = os.environ.get("NEUROAI_COURSE_ROOT")
+    root = Path(root) if root else Path(__file__).resolve().parents[2]
+    if not (root / "solutions").is_dir():
+        raise FileNotFoundError(
+            f"the course repository was not found at {root} (no solutions/ folder). Reference code, "
+            "grading and the book need a checkout of the course: install it with `pip install -e .` "
+            "from the checkout, or set NEUROAI_COURSE_ROOT.")
+    return root
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    module: int
+    title: str
+    citation: str
+    budget_notebook_s: float = 60.0   # LESSON-DONE.md item 7, or the lesson's issue
+    budget_reproduce_s: float = 30.0
+
+    @property
+    def module_dir(self):
+        return MODULES[self.module][0]
+
+    def path(self, kind):
+        """reference (.py), source (instructor .ipynb), student (.ipynb in modules/), autograder spec."""
+        root = course_root()
+        return {
+            "reference": root / "solutions" / f"{self.id}.py",
+            "source": root / "solutions" / f"{self.id}.ipynb",
+            "student": root / "modules" / self.module_dir / f"{self.id}.ipynb",
+            "autograder": root / "autograder" / f"{self.id}.py",
+        }[kind]
+
+
+LESSONS = {lesson.id: lesson for lesson in [
+    Lesson("plasticity-geometry", 3,
+           "Synaptic weight distributions depend on the geometry of plasticity",
+           "Pogodin, R., Cornford, J., Ghosh, A., Gidel, G., Lajoie, G., & Richards, B. A. (2024). "
+           "Synaptic weight distributions depend on the geometry of plasticity. ICLR 2024. "
+           "arXiv:2305.19394.",
+           budget_notebook_s=30, budget_reproduce_s=10),
+]}
+
+
+def get(lesson_id):
+    try:
+        return LESSONS[lesson_id]
+    except KeyError:
+        raise KeyError(f"unknown lesson {lesson_id!r}; known lessons: {', '.join(LESSONS)}") from None
+
+
+def _load(path, name):
+    if not path.exists():
+        raise FileNotFoundError(f"missing file {path}")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module          # lets pickling, dataclasses and tracebacks find it
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_reference(lesson_id):
+    """Import solutions/<id>.py (file names keep the lesson id, hyphens and all)."""
+    return _load(get(lesson_id).path("reference"), "neuroai_reference_" + lesson_id.replace("-", "_"))
+
+
+def load_autograder_spec(lesson_id):
+    """Import autograder/<id>.py: the hidden-test inputs for the lesson's graded functions."""
+    return _load(get(lesson_id).path("autograder"), "neuroai_autograder_" + lesson_id.replace("-", "_"))
