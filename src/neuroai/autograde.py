@@ -1,0 +1,159 @@
+"""The autograder's single entry point, called by every hidden test of every lesson:
+
+    from neuroai.autograde import check
+    check("plasticity-geometry", "mirror_step", mirror_step)
+
+`check` calls the student's function and the reference implementation (solutions/<lesson>.py) on the
+same randomized inputs (made by autograder/<lesson>.py) and compares the outputs. It raises
+`GradingFailure` (an AssertionError) with a message that names the case but shows no reference values.
+How the comparison runs can change here, in one place, without touching any lesson.
+
+A lesson's autograder spec, autograder/<lesson>.py, defines
+
+    GRADED = {"function_name": {"cases": make_cases,     # make_cases(gen) -> list of kwargs dicts
+                                "uses": ("other_fn",),   # graded functions it may call (isolated)
+                                "rtol": 1e-6, "atol": 1e-9}}
+
+"uses" isolates each exercise: while `mirror_step` is checked, the names it calls resolve to the
+reference versions, so one wrong function costs only its own points.
+"""
+import copy
+import math
+import signal
+import threading
+import zlib
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+from neuroai import lessons
+
+CASE_SECONDS = 10   # wall-time limit for one call of a student's function
+
+
+class GradingFailure(AssertionError):
+    """A graded function gave a wrong answer, raised, or ran too long."""
+
+
+@contextmanager
+def _time_limit(seconds, what):
+    """Interrupt a call that runs longer than `seconds` (Unix, main thread; elsewhere no limit)."""
+    usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise TimeoutError(f"{what} ran longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _isolated(fn, names, reference):
+    """Let `fn` see the reference versions of `names` (the functions it builds on) while it runs."""
+    namespace = getattr(fn, "__globals__", None)
+    if namespace is None or not names:
+        yield
+        return
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in names}
+    namespace.update({name: getattr(reference, name) for name in names})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
+def describe(kwargs):
+    """A short description of a case's inputs: shapes and small values, never the expected output."""
+    parts = []
+    for key, value in kwargs.items():
+        if isinstance(value, torch.Tensor):
+            parts.append(f"{key}: tensor of shape {tuple(value.shape)}")
+        elif isinstance(value, np.ndarray):
+            parts.append(f"{key}: array of shape {value.shape}")
+        else:
+            parts.append(f"{key}={value!r}")
+    return ", ".join(parts)
+
+
+def compare(got, expected, rtol=1e-6, atol=1e-9):
+    """None if `got` matches `expected`, else the reason it does not (no expected values shown)."""
+    if isinstance(expected, (torch.Tensor, np.ndarray)):
+        if not isinstance(got, (torch.Tensor, np.ndarray)):
+            return f"returned {type(got).__name__}, expected a tensor"
+        got_t = torch.as_tensor(got).detach().cpu()
+        exp_t = torch.as_tensor(expected).detach().cpu()
+        if tuple(got_t.shape) != tuple(exp_t.shape):
+            return f"returned shape {tuple(got_t.shape)}, expected shape {tuple(exp_t.shape)}"
+        if exp_t.is_floating_point() and not got_t.is_floating_point():
+            return f"returned dtype {got_t.dtype}, expected a floating-point tensor"
+        got_t, exp_t = got_t.to(torch.float64), exp_t.to(torch.float64)
+        if not torch.equal(torch.isnan(got_t), torch.isnan(exp_t)):
+            return "NaN where a number was expected (or the other way round)"
+        close = torch.isclose(got_t, exp_t, rtol=rtol, atol=atol, equal_nan=True)
+        if not bool(close.all()):
+            err = (got_t - exp_t).abs().nan_to_num(nan=0.0, posinf=math.inf).max().item()
+            return f"{int((~close).sum())} of {close.numel()} values differ (largest error {err:.3g})"
+        return None
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"expected a sequence of {len(expected)} items"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            reason = compare(g, e, rtol, atol)
+            if reason:
+                return f"item {i}: {reason}"
+        return None
+    if isinstance(expected, (float, int)) and not isinstance(expected, bool):
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            return f"returned {type(got).__name__}, expected a number"
+        if not math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
+            return f"value differs (error {abs(value - expected):.3g})"
+        return None
+    return None if got == expected else "value differs"
+
+
+def check(lesson_id, name, student_fn, seed=None):
+    """Compare a student's graded function with the reference on the lesson's hidden cases.
+
+    Returns the number of cases passed (all of them); raises GradingFailure on the first failure.
+    """
+    spec = lessons.load_autograder_spec(lesson_id).GRADED
+    if name not in spec:
+        raise KeyError(f"{name!r} is not a graded function of {lesson_id!r} (graded: {', '.join(spec)})")
+    if not callable(student_fn):
+        raise GradingFailure(f"{name} is not a function (got {type(student_fn).__name__})")
+    entry = spec[name]
+    reference = lessons.load_reference(lesson_id)
+    reference_fn = getattr(reference, name)
+    seed = zlib.crc32(f"{lesson_id}/{name}".encode()) if seed is None else seed
+    cases = entry["cases"](torch.Generator().manual_seed(seed))
+    for i, kwargs in enumerate(cases, start=1):
+        where = f"{name}, hidden case {i} of {len(cases)} ({describe(kwargs)})"
+        expected = reference_fn(**copy.deepcopy(kwargs))
+        try:
+            with _isolated(student_fn, entry.get("uses", ()), reference), _time_limit(CASE_SECONDS, name):
+                got = student_fn(**copy.deepcopy(kwargs))
+        except NotImplementedError:
+            raise GradingFailure(f"{name} is not implemented yet (it raises NotImplementedError)") from None
+        except Exception as err:
+            raise GradingFailure(f"{where}: raised {type(err).__name__}: {err}") from None
+        reason = compare(got, expected, entry.get("rtol", 1e-6), entry.get("atol", 1e-9))
+        if reason:
+            raise GradingFailure(f"{where}: {reason}")
+    print(f"{name}: {len(cases)} hidden cases passed")
+    return len(cases)

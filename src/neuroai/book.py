@@ -1,0 +1,451 @@
+"""The course book (Jupyter Book 1, on Sphinx): `neuroai book pages` writes its generated pages,
+`neuroai book build` writes them and builds the executed HTML book in book/_build/html.
+
+Generated, into book/_generated/ (never committed):
+  - one chapter per lesson, `<id>.ipynb`, made from the instructor notebook solutions/<id>.ipynb:
+    outputs cleared, hidden tests removed, solution markers stripped, solution code collapsed
+    (`hide-input`), nbgrader metadata dropped, launch links (Colab, Binder) on top. Jupyter Book
+    executes it during the build, and the build fails if a cell raises;
+  - reproducibility.md, from what `neuroai reproduce` measures (and build/bench/bench.json if present);
+  - _toc.yml: the landing page, one page per roadmap module with its lessons, the reproducibility
+    page, the instructors' page.
+Hand-written and committed: book/_config.yml, intro.md, instructors.md, modules/<module_dir>.md.
+
+This module is also a small Sphinx extension (`setup` at the bottom, named in book/_config.yml).
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from neuroai import lessons
+
+# --- where things are -------------------------------------------------------------------------------
+
+
+def book_dir():
+    return lessons.course_root() / "book"
+
+
+def generated_dir():
+    return book_dir() / "_generated"
+
+
+def html_dir():
+    return book_dir() / "_build" / "html"
+
+
+def repository():
+    """(url, "org/repo") of the course repository, from [project.urls] Repository in pyproject.toml."""
+    text = (lessons.course_root() / "pyproject.toml").read_text(encoding="utf-8")
+    try:
+        import tomllib
+        url = tomllib.loads(text)["project"]["urls"]["Repository"]
+    except ImportError:   # Python 3.10: no tomllib; the line is simple enough to read directly
+        url = re.search(r'^Repository\s*=\s*"([^"]+)"', text, re.M).group(1)
+    match = re.match(r"https://github\.com/([^/]+/[^/]+?)(?:\.git)?/?$", url)
+    if not match:
+        raise ValueError(f"pyproject.toml: [project.urls] Repository is not a GitHub URL: {url}")
+    return url, match.group(1)
+
+
+# --- the chapter: an instructor notebook made readable --------------------------------------------
+
+_MARK = r"^\s*#+\s*{}\s*$"
+HIDDEN_BEGIN = re.compile(_MARK.format("BEGIN HIDDEN TESTS"))
+HIDDEN_END = re.compile(_MARK.format("END HIDDEN TESTS"))
+SOLUTION_MARKER = re.compile(_MARK.format("(BEGIN|END) SOLUTION"))
+
+
+def _is_comment_or_blank(line):
+    return not line.strip() or line.lstrip().startswith("#")
+
+
+def strip_hidden_tests(source):
+    """Remove every `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` region, markers included,
+    and the comment lines just above a region (they introduce it). Returns the rest of the source."""
+    out, inside = [], False
+    for line in source.splitlines():
+        if HIDDEN_BEGIN.match(line):
+            if inside:
+                raise ValueError("nested `### BEGIN HIDDEN TESTS`")
+            inside = True
+            while out and _is_comment_or_blank(out[-1]):
+                out.pop()
+        elif HIDDEN_END.match(line):
+            if not inside:
+                raise ValueError("`### END HIDDEN TESTS` without a BEGIN")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError("`### BEGIN HIDDEN TESTS` without an END")
+    return "\n".join(out).rstrip()
+
+
+def strip_solution_markers(source):
+    """Remove the `### BEGIN SOLUTION` / `### END SOLUTION` lines, keep the code between them."""
+    return "\n".join(line for line in source.splitlines() if not SOLUTION_MARKER.match(line)).rstrip()
+
+
+def launch_markdown(lesson):
+    """The links on top of a chapter: the student notebook on Colab and on Binder."""
+    url, slug = repository()
+    student = lesson.path("student").relative_to(lessons.course_root()).as_posix()
+    colab = f"https://colab.research.google.com/github/{slug}/blob/main/{student}"
+    binder = f"https://mybinder.org/v2/gh/{slug}/HEAD?labpath={student}"
+    return (
+        '<p class="neuroai-launch">\n'
+        f'<a class="neuroai-button" href="{colab}">Open in Colab</a>\n'
+        f'<a class="neuroai-button" href="{binder}">Launch on Binder</a>\n'
+        "</p>\n\n"
+        f"The exercises are in the student notebook [`{student}`]({url}/blob/main/{student}): open it "
+        "with one of the buttons above, or locally with Jupyter after `python3 course.py setup`. "
+        "This page is the instructor's version, run when the book was built: the solution to each "
+        "exercise is collapsed below (click to show it), so try the exercise first."
+    )
+
+
+def chapter_notebook(nb, lesson):
+    """The book chapter for `lesson` from its instructor notebook `nb` (an nbformat notebook; a new
+    notebook is returned, `nb` is left as it is)."""
+    import nbformat
+
+    nb = nbformat.from_dict(json.loads(nbformat.writes(nb)))   # a deep copy
+    cells = []
+    for cell in nb.cells:
+        grading = cell.metadata.pop("nbgrader", {}) or {}
+        for key in ("deletable", "editable"):                    # nbgrader's cell locks
+            cell.metadata.pop(key, None)
+        source = cell.source
+        if cell.cell_type == "code":
+            had_hidden = "HIDDEN TESTS" in source
+            source = strip_hidden_tests(source)
+            if (grading.get("grade") or had_hidden) and all(
+                    _is_comment_or_blank(line) for line in source.splitlines()):
+                continue                                         # a cell of hidden tests only
+        if grading.get("solution"):
+            source = strip_solution_markers(source)
+            if cell.cell_type == "code":
+                tags = cell.metadata.setdefault("tags", [])
+                if "hide-input" not in tags:
+                    tags.append("hide-input")
+            elif cell.cell_type == "markdown":
+                source = f"````{{admonition}} Answer\n:class: dropdown\n{source}\n````"
+        cell.source = source
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cells.append(cell)
+
+    text = "\n".join(cell.source for cell in cells)
+    for forbidden in ("HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION", "neuroai.autograde"):
+        if forbidden in text:
+            raise ValueError(f"{lesson.path('source')}: `{forbidden}` is left in the book chapter after "
+                             "removing the hidden-test regions; keep autograder calls inside them")
+
+    # The launch links go right under the title (the first heading of the first markdown cell).
+    launch = nbformat.v4.new_markdown_cell(launch_markdown(lesson))
+    first = cells[0] if cells else None
+    if first is not None and first.cell_type == "markdown" and first.source.lstrip().startswith("# "):
+        title, _, rest = first.source.lstrip().partition("\n")
+        launch.source = f"{title}\n\n{launch.source}"
+        if rest.strip():
+            first.source = rest.strip("\n")
+        else:
+            cells.pop(0)
+    else:
+        launch.source = f"# {lesson.title}\n\n{launch.source}"
+    cells.insert(0, launch)
+
+    nb.cells = cells
+    nb.metadata.pop("nbgrader", None)
+    nb.metadata.pop("celltoolbar", None)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.validate(nb)
+    return nb
+
+
+def write_chapter(lesson, source=None):
+    """Write book/_generated/<id>.ipynb from the lesson's instructor notebook (or `source`)."""
+    import nbformat
+
+    source = Path(source) if source else lesson.path("source")
+    if not source.exists():
+        raise FileNotFoundError(f"the instructor notebook of lesson {lesson.id!r} is missing: {source}")
+    nb = chapter_notebook(nbformat.read(source, as_version=4), lesson)
+    path = generated_dir() / f"{lesson.id}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+# --- the reproducibility page ----------------------------------------------------------------------
+
+def run_reproduce(seeds):
+    """{lesson id: [record per seed]} from neuroai.cli.reproduce, the same code as `neuroai reproduce`."""
+    from neuroai.cli import reproduce
+
+    records = {}
+    for lesson in lessons.LESSONS.values():
+        records[lesson.id] = []
+        for seed in range(seeds):
+            say(f"neuroai reproduce {lesson.id} --seed {seed}")
+            record = reproduce(lesson.id, seed=seed, progress=False)
+            say(f"  {'HOLDS' if record['holds'] else 'FAILS'} in {record['seconds']:.1f} s")
+            records[lesson.id].append(record)
+    return records
+
+
+def read_bench():
+    """The rows of build/bench/bench.json written by `neuroai bench`, or None if it was not run."""
+    path = lessons.course_root() / "build" / "bench" / "bench.json"
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = data.get("rows", []) if isinstance(data, dict) else data
+    return {row["lesson"]: row for row in rows if isinstance(row, dict) and "lesson" in row}
+
+
+def _number(value, fmt="{:.4g}"):
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    return fmt.format(value) if isinstance(value, (int, float)) else str(value)
+
+
+def _cell(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _verdict(holds):
+    return "**HOLDS**" if holds else "**FAILS**"
+
+
+def reproducibility_markdown(records, bench=None, figures=None):
+    """The page, from the records of `neuroai.cli.reproduce` ({id: [record per seed]}) and the rows of
+    `neuroai bench` ({id: row} or None). `figures` maps a lesson id to a figure path for the page."""
+    figures = figures or {}
+    seeds = max((len(r) for r in records.values()), default=0)
+    lines = [
+        "# Reproducibility",
+        "",
+        "Every lesson ends in a claim: the paper's key finding, in the lesson's minimal setting, with "
+        "numbers and thresholds fixed in advance. This page is generated by `neuroai book build`, "
+        "which runs each lesson's claim check (`neuroai reproduce ID --seed N`) for seeds "
+        f"0 to {seeds - 1} on the machine that built the book. Nothing on it is typed by hand.",
+        "",
+        f"Built on {datetime.date.today().isoformat()} with Python {platform.python_version()} "
+        f"on {platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores.",
+        "",
+        "## Summary",
+        "",
+        "| Lesson | Module | Verdict | `neuroai reproduce` (s) | Notebook (s) | Peak memory (MB) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for lesson_id, runs in records.items():
+        lesson = lessons.get(lesson_id)
+        verdicts = ", ".join(f"seed {r['seed']}: {_verdict(r['holds'])}" for r in runs)
+        times = ", ".join(f"{r['seconds']:.1f}" for r in runs)
+        row = (bench or {}).get(lesson_id, {})
+        notebook = _number(row.get("notebook_seconds"), "{:.1f}") if row else "—"
+        memory = _number(row.get("peak_mem_mb"), "{:.0f}") if row else "—"
+        lines.append(f"| {{doc}}`{lesson_id} <{lesson_id}>` | {lesson.module} | {verdicts} | {times} "
+                     f"(budget {lesson.budget_reproduce_s:g}) | {notebook} (budget "
+                     f"{lesson.budget_notebook_s:g}) | {memory} |")
+    lines.append("")
+    if bench is None:
+        lines += ["Notebook timings: run `neuroai bench` for notebook timings, then rebuild the book.", ""]
+    else:
+        lines += ["Notebook timings and peak memory come from `neuroai bench` (build/bench/bench.json): "
+                  "the solution notebook run end to end.", ""]
+
+    for lesson_id, runs in records.items():
+        lesson = lessons.get(lesson_id)
+        first = runs[0]
+        lines += [
+            f"## {lesson.title}",
+            "",
+            f"Lesson `{lesson_id}`, module {lesson.module}: {{doc}}`the chapter <{lesson_id}>`. "
+            f"Reproduce it with `neuroai reproduce {lesson_id} --seed 0`.",
+            "",
+            f"**Claim.** {first['claim']}",
+            "",
+            "| Measured | Threshold | " + " | ".join(f"seed {r['seed']}" for r in runs) + " |",
+            "|---|---|" + "---|" * len(runs),
+        ]
+        thresholds = dict(first["thresholds"])
+        for name in first["measured"]:
+            threshold = thresholds.pop(name, None)
+            if threshold is None:   # a joint threshold such as "a or b": "< -0.5 or > 0.03"
+                joint = next((k for k in thresholds if name in re.split(r"\s+(?:or|and)\s+", k)), None)
+                threshold = f"{thresholds[joint]} (joint: `{joint}`)" if joint else "(see the claim)"
+            values = " | ".join(_number(r["measured"].get(name)) for r in runs)
+            lines.append(f"| `{name}` | {_cell(threshold)} | {values} |")
+        lines += [
+            "| **verdict** | | " + " | ".join(_verdict(r["holds"]) for r in runs) + " |",
+            "| runtime (s) | | " + " | ".join(f"{r['seconds']:.1f}" for r in runs) + " |",
+            "| device | | " + " | ".join(_cell(r["device"]) for r in runs) + " |",
+            "",
+            "Printed by the check (seed 0):",
+            "",
+            "```text",
+            first["line"],
+            "```",
+            "",
+        ]
+        if lesson_id in figures:
+            lines += [f"```{{figure}} {figures[lesson_id]}", ":width: 100%", "",
+                      f"The figure of `neuroai reproduce {lesson_id} --seed {first['seed']}`.", "```", ""]
+    return "\n".join(lines)
+
+
+def write_reproducibility(seeds):
+    records = run_reproduce(seeds)
+    figures = {}
+    (generated_dir() / "figures").mkdir(parents=True, exist_ok=True)
+    for lesson_id, runs in records.items():
+        figure = Path(runs[0]["figure"])
+        if figure.exists():
+            target = generated_dir() / "figures" / figure.name
+            shutil.copy(figure, target)
+            figures[lesson_id] = f"figures/{figure.name}"
+    path = generated_dir() / "reproducibility.md"
+    path.write_text(reproducibility_markdown(records, read_bench(), figures), encoding="utf-8")
+    return path, records
+
+
+# --- the table of contents -------------------------------------------------------------------------
+
+def toc_yaml():
+    """book/_generated/_toc.yml: the landing page, the five module pages with their lessons as child
+    chapters, then the reproducibility and instructors' pages. Paths are relative to book/."""
+    lines = ["# Generated by `neuroai book pages`; do not edit.", "format: jb-book", "root: intro",
+             "parts:", "  - caption: The NeuroAI roadmap", "    chapters:"]
+    for number, (module_dir, _title) in sorted(lessons.MODULES.items()):
+        lines.append(f"      - file: modules/{module_dir}")
+        ids = [lesson.id for lesson in lessons.LESSONS.values() if lesson.module == number]
+        if ids:
+            lines.append("        sections:")
+            lines += [f"          - file: _generated/{lesson_id}" for lesson_id in ids]
+    lines += ["  - caption: Reproducing and teaching", "    chapters:",
+              "      - file: _generated/reproducibility", "      - file: instructors", ""]
+    return "\n".join(lines)
+
+
+def generate_pages(seeds=1, reproduce=True):
+    """Step 1 of the build: every generated page and the TOC. Returns the paths written."""
+    out = generated_dir()
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for number, (module_dir, _title) in lessons.MODULES.items():
+        page = book_dir() / "modules" / f"{module_dir}.md"
+        if not page.exists():
+            raise FileNotFoundError(f"the page of module {number} is missing: {page}")
+    paths = [write_chapter(lesson) for lesson in lessons.LESSONS.values()]
+    if reproduce:
+        paths.append(write_reproducibility(seeds)[0])
+    else:
+        page = out / "reproducibility.md"
+        page.write_text("# Reproducibility\n\nRun `neuroai book build` to measure every lesson's claim.\n")
+        paths.append(page)
+    toc = out / "_toc.yml"
+    toc.write_text(toc_yaml(), encoding="utf-8")
+    paths.append(toc)
+    return paths
+
+
+# --- the build -------------------------------------------------------------------------------------
+
+def ensure_mathjax():
+    """MathJax (npm package, pinned in package.json) where the book serves it, as course.py does."""
+    root = lessons.course_root()
+    dst = book_dir() / "_static" / "mathjax" / "tex-svg.js"
+    if not dst.exists():
+        src = root / "node_modules" / "mathjax" / "es5" / "tex-svg.js"
+        if not src.exists():
+            raise FileNotFoundError(f"MathJax is not installed ({src} is missing), and the book renders "
+                                    "math offline with it: run `python3 course.py setup` first")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, dst)
+    return dst
+
+
+REMOTE_ASSET = re.compile(r"<(?:script|img|iframe)\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>|"
+                          r"<link\b(?=[^>]*\brel=[\"']?(?:stylesheet|preload|modulepreload|icon)\b)"
+                          r"[^>]*\bhref=[\"']?(?:https?:)?//[^>]*>", re.I)
+
+
+def remote_assets(html):
+    """The tags of an HTML page that would load something from another host (scripts, stylesheets,
+    images, fonts). Links to click are fine; these are not, the book must work offline."""
+    return REMOTE_ASSET.findall(html)
+
+
+def build_html():
+    """Run Jupyter Book on book/ (pages already generated). Raises RuntimeError if it fails."""
+    book = book_dir()
+    env = dict(os.environ)
+    # The chapter's kernel inherits this environment: MPLBACKEND=Agg (set by course.py) would stop
+    # figures from showing in the executed notebook, so use the inline backend there.
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    env.setdefault("PYTHONHASHSEED", "0")
+    cmd = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
+           "build", str(book), "--toc", str(generated_dir() / "_toc.yml"), "--all"]
+    say("$ jupyter-book build book/ --toc book/_generated/_toc.yml --all")
+    proc = subprocess.run(cmd, cwd=lessons.course_root(), env=env)
+    index = html_dir() / "index.html"
+    if proc.returncode != 0 or not index.exists():
+        raise RuntimeError(f"jupyter-book build failed (exit status {proc.returncode}); see its output "
+                           "above (a notebook cell that raised shows its traceback there)")
+    found = {page.relative_to(html_dir()).as_posix(): remote_assets(page.read_text(encoding="utf-8"))
+             for page in html_dir().rglob("*.html")}
+    found = {page: tags for page, tags in found.items() if tags}
+    if found:
+        raise RuntimeError("the built book loads files from other hosts, it must work offline: "
+                           + "; ".join(f"{page}: {tags[0]}" for page, tags in sorted(found.items())))
+    return index
+
+
+def say(msg):
+    print(f"[book] {msg}", flush=True)
+
+
+def cmd_book(args):
+    """`neuroai book pages|build [--seeds N]`."""
+    start = time.perf_counter()
+    seeds = max(1, getattr(args, "seeds", 1) or 1)
+    ensure_mathjax()
+    paths = generate_pages(seeds=seeds)
+    root = lessons.course_root()
+    say("pages generated: " + ", ".join(p.relative_to(root).as_posix() for p in paths))
+    if args.action == "pages":
+        return 0
+    try:
+        index = build_html()
+    except RuntimeError as err:
+        print(f"neuroai book build: error: {err}", file=sys.stderr)
+        return 1
+    say(f"built in {time.perf_counter() - start:.0f} s: open {index}")
+    return 0
+
+
+# --- Sphinx extension (book/_config.yml: sphinx.extra_extensions) ----------------------------------
+
+def _drop_auto_mathjax(app, config):
+    """Jupyter Book adds every .js file under book/_static to every page; MathJax must be loaded only
+    by Sphinx's math extension (mathjax_path), after its configuration, so take it out again."""
+    def is_mathjax(entry):
+        name = entry[0] if isinstance(entry, (tuple, list)) else entry
+        return str(name).startswith("mathjax/")
+    config.html_js_files = [entry for entry in config.html_js_files if not is_mathjax(entry)]
+
+
+def setup(app):
+    app.connect("config-inited", _drop_auto_mathjax)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
