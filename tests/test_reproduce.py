@@ -1,0 +1,53 @@
+"""`neuroai reproduce`: the claim holds on 3 seeds, measured by the command a reader would run."""
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from neuroai import cli, lessons
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def neuroai(*args):
+    return subprocess.run([sys.executable, "-m", "neuroai", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.mark.parametrize("lesson_id", list(lessons.LESSONS))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_claim_holds(lesson_id, seed, tmp_path):
+    done = neuroai("reproduce", lesson_id, "--seed", str(seed), "--json", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    record = json.loads(done.stdout)
+    for key in ("lesson", "claim", "measured", "thresholds", "holds", "seconds"):
+        assert key in record
+    assert record["lesson"] == lesson_id and record["seed"] == seed and record["holds"] is True
+    assert all(isinstance(v, float) for v in record["measured"].values())
+    assert Path(record["figure"]).stat().st_size > 10_000
+
+
+def test_human_output_and_list(tmp_path):
+    done = neuroai("reproduce", "plasticity-geometry", "--seed", "0", "--out", str(tmp_path), "--no-progress")
+    assert done.returncode == 0
+    assert "Claim:" in done.stdout and "Verdict: the claim HOLDS" in done.stdout
+    listed = neuroai("reproduce", "--list")
+    assert listed.returncode == 0 and "plasticity-geometry" in listed.stdout
+
+
+def test_unknown_lesson_is_a_clear_error():
+    done = neuroai("reproduce", "no-such-lesson")
+    assert done.returncode == 2 and "unknown lesson 'no-such-lesson'" in done.stderr
+
+
+def test_exit_code_is_1_when_the_claim_fails(monkeypatch, tmp_path, capsys):
+    import matplotlib.pyplot as plt
+    fake = types.SimpleNamespace(CLAIM="x", reproduce=lambda seed, device, progress: {
+        "claim": "x", "measured": {"m": 1.0}, "thresholds": {"m": "< 0"}, "holds": False,
+        "line": "x -> claim FAILS", "figure": plt.figure()})
+    monkeypatch.setattr(lessons, "load_reference", lambda lesson_id: fake)
+    assert cli.main(["reproduce", "plasticity-geometry", "--json", "--out", str(tmp_path)]) == 1
+    assert json.loads(capsys.readouterr().out)["holds"] is False
