@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import solved
 
 from neuroai import lessons
 
@@ -20,22 +21,7 @@ POINTS = {"test_potential_grad": 1, "test_potential_inv_grad": 1, "test_mirror_s
 
 
 def submission(changes=None, prefix=None):
-    """The student notebook with the instructor's solutions filled in, then `changes` applied:
-    {grade_id: (old, new)} replaces text in that exercise; prefix {grade_id: code} puts code before it."""
-    lesson = lessons.get(LESSON)
-    source = nbformat.read(lesson.path("source"), as_version=4)
-    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
-                 if c.metadata.get("nbgrader", {}).get("solution")}
-    nb = nbformat.read(lesson.path("student"), as_version=4)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = solutions[grade_id]
-            for old, new in [(changes or {}).get(grade_id, ("", ""))]:
-                assert old in cell.source
-                cell.source = cell.source.replace(old, new, 1)
-            cell.source = (prefix or {}).get(grade_id, "") + cell.source
-    return nb
+    return solved(LESSON, changes, prefix)
 
 
 CASES = {

@@ -2,14 +2,11 @@
 stale; the notebook's code is the reference's, character for character; the student notebook runs
 with only the exercises raising; a solved student notebook needs nothing from solutions/."""
 import ast
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import solved
 from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
 
@@ -116,20 +113,6 @@ def test_student_notebook_raises_only_where_expected(lesson_id, tmp_path):
         undefined |= assigned_names(cell.source)
         raised += 1
     assert raised >= len(lessons.load_autograder_spec(lesson_id).GRADED)
-
-
-def solved(lesson_id):
-    """The student notebook with every exercise filled in with the instructor's solution."""
-    lesson = lessons.get(lesson_id)
-    source = nbformat.read(lesson.path("source"), as_version=4)
-    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
-                 if c.metadata.get("nbgrader", {}).get("solution")}
-    nb = nbformat.read(lesson.path("student"), as_version=4)
-    for cell in nb.cells:
-        info = cell.metadata.get("nbgrader", {})
-        if info.get("solution"):
-            cell.source = solutions[info["grade_id"]]
-    return nb
 
 
 @pytest.mark.parametrize("lesson_id", LESSON_IDS)

@@ -126,7 +126,7 @@ def find_submissions(folder, lesson_id=None):
         if path.is_file() and path.suffix == ".ipynb":
             found[_student_id(path.stem)] = path
         elif path.is_dir() and not path.name.startswith("."):
-            notebooks = sorted(path.glob("*.ipynb"))
+            notebooks = sorted(path.glob("*.ipynb")) or sorted(path.glob("*/*.ipynb"))  # nbgrader's submitted/
             preferred = [p for p in notebooks if lesson_id and p.stem == lesson_id]
             if preferred or notebooks:
                 found[_student_id(path.name)] = (preferred or notebooks)[0]
