@@ -1,0 +1,259 @@
+"""The book: its page generator (fast), and the built book looked at in headless Chromium.
+
+The browser test builds the book once (`python -m neuroai book build`, about a minute), serves
+book/_build/html on 127.0.0.1 and reads the lesson page as Chromium renders it: the executed
+notebook's figure, MathJax's math, no errors, the solutions collapsed, no hidden tests, the launch
+links. Without Chromium it is skipped, unless CI is set. It also saves build/book-lesson.png.
+"""
+import functools
+import html
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import nbformat
+import pytest
+
+from neuroai import book, lessons
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "book" / "_build" / "html"
+
+
+# --- the page generator ------------------------------------------------------------------------------
+
+def _grading(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+@pytest.mark.parametrize("lesson_id", sorted(lessons.LESSONS))
+def test_chapter_from_instructor_notebook(lesson_id):
+    lesson = lessons.get(lesson_id)
+    source = nbformat.read(lesson.path("source"), as_version=4)
+    chapter = book.chapter_notebook(source, lesson)
+
+    text = "\n".join(cell.source for cell in chapter.cells)
+    assert "HIDDEN TESTS" not in text and "neuroai.autograde" not in text
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+    assert all("nbgrader" not in cell.metadata for cell in chapter.cells)
+    assert "nbgrader" not in chapter.metadata
+    assert all(not cell.get("outputs") for cell in chapter.cells if cell.cell_type == "code")
+
+    # every solution cell is in the chapter with its code, collapsed; graded cells made only of
+    # hidden tests are gone
+    solutions = [c for c in source.cells if _grading(c).get("solution") and c.cell_type == "code"]
+    assert solutions, "the instructor notebook has no solution cells"
+    hidden = [c for c in chapter.cells if "hide-input" in c.metadata.get("tags", [])]
+    assert len(hidden) == len(solutions)
+    for src, out in zip(solutions, hidden):
+        assert out.source == book.strip_solution_markers(src.source)
+        assert out.source.strip()
+    graded_only_hidden = [c for c in source.cells if _grading(c).get("grade")
+                          and not book.strip_hidden_tests(c.source).replace("#", "").strip()]
+    kept = len(source.cells) - len(graded_only_hidden) + 1          # + the launch cell
+    assert len(chapter.cells) in (kept, kept - 1)                   # the title may merge into it
+
+    # the title and the launch links come first
+    top = chapter.cells[0].source
+    assert top.startswith("# ")
+    student = lesson.path("student").relative_to(lessons.course_root()).as_posix()
+    _, slug = book.repository()
+    assert f"https://colab.research.google.com/github/{slug}/blob/main/{student}" in top
+    assert f"https://mybinder.org/v2/gh/{slug}/HEAD?labpath={student}" in top
+    nbformat.validate(chapter)
+
+
+def test_hidden_tests_and_markers_removed():
+    cell = nbformat.v4.new_code_cell
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# A title\n\nProse with $x^2$."),
+        cell("def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+             metadata={"nbgrader": {"solution": True, "grade": False, "grade_id": "f"}}),
+        cell("# Autograder cell for `f` (1 point)\n### BEGIN HIDDEN TESTS\nfrom neuroai.autograde "
+             "import check\ncheck('x', 'f', f)\n### END HIDDEN TESTS",
+             metadata={"nbgrader": {"grade": True, "solution": False, "points": 1}}),
+        cell("assert f(1) == 2  # visible\n# hidden:\n### BEGIN HIDDEN TESTS\ncheck('x', 'f', f)\n"
+             "### END HIDDEN TESTS", metadata={"nbgrader": {"grade": True, "solution": False}}),
+        cell("print('done')", metadata={"tags": ["nbval-check-output"]}),
+    ])
+    chapter = book.chapter_notebook(nb, lessons.get(sorted(lessons.LESSONS)[0]))
+    sources = [c.source for c in chapter.cells]
+    assert sources[0].startswith("# A title\n\n<p class=\"neuroai-launch\">")
+    assert sources[1:] == ["Prose with $x^2$.", "def f(x):\n    return 2 * x",
+                           "assert f(1) == 2  # visible", "print('done')"]
+    assert chapter.cells[2].metadata["tags"] == ["hide-input"]
+    assert chapter.cells[4].metadata["tags"] == ["nbval-check-output"]
+    assert len(nb.cells) == 5 and "nbgrader" in nb.cells[1].metadata     # the input is untouched
+
+
+def test_reproducibility_page_lists_claims():
+    record = {"lesson": "plasticity-geometry", "seed": 0, "claim": "The claim.", "device": "cpu",
+              "measured": {"a": 0.01, "b": 0.5, "c": -1.0}, "holds": True, "seconds": 1.25,
+              "thresholds": {"a": "< 0.05", "b or c": "> 0.3 or < -0.5"}, "line": "... -> claim HOLDS"}
+    page = book.reproducibility_markdown({"plasticity-geometry": [record]}, bench=None)
+    assert "| `a` | < 0.05 | 0.01 |" in page
+    assert "| `b` | > 0.3 (or `c`) | 0.5 |" in page and "| `c` | < -0.5 (or `b`) | -1 |" in page
+    assert "**HOLDS**" in page and "1.2" in page and "run `neuroai bench` for notebook timings" in page
+    bench = {"plasticity-geometry": {"lesson": "plasticity-geometry", "notebook_seconds": 10.3,
+                                     "reproduce_seconds": 3.2, "notebook_peak_mb": 331, "holds": True}}
+    page = book.reproducibility_markdown({"plasticity-geometry": [record]}, bench=bench)
+    assert "| `plasticity-geometry` | 10.3 |" in page and "| 331 |" in page
+
+
+def test_toc_has_every_module_and_lesson():
+    toc = book.toc_yaml()
+    for module_dir, _title in lessons.MODULES.values():
+        assert f"file: modules/{module_dir}\n" in toc + "\n"
+        assert (ROOT / "book" / "modules" / f"{module_dir}.md").exists()
+    for lesson_id in lessons.LESSONS:
+        assert f"file: _generated/{lesson_id}\n" in toc
+    assert "file: _generated/reproducibility" in toc and "file: instructors" in toc
+
+
+def test_remote_assets_detected():
+    assert book.remote_assets('<script src="https://cdn.example/x.js"></script>')
+    assert book.remote_assets('<link rel="stylesheet" href="//fonts.example/css">')
+    assert not book.remote_assets('<a href="https://colab.research.google.com/x">Open</a>'
+                                  '<script src="../_static/mathjax/tex-svg.js"></script>')
+
+
+# --- the built book, in a browser ------------------------------------------------------------------
+
+def _chromium():
+    for name in ("chromium", "chromium-browser"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.environ.get("CI"):
+        pytest.fail("Chromium is needed to check the built book (Debian package `chromium`)")
+    pytest.skip("Chromium not installed (Debian package `chromium`); set CI=1 to make this a failure")
+
+
+@pytest.fixture(scope="module")
+def built_book():
+    chromium = _chromium()
+    proc = subprocess.run([sys.executable, "-m", "neuroai", "book", "build"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, f"neuroai book build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}"
+    assert (HTML / "index.html").exists()
+    return chromium
+
+
+@pytest.fixture(scope="module")
+def server(built_book):
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def _browse(chromium, url, tmp_path, *extra):
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp_path / 'chromium-profile'}", "--virtual-time-budget=15000", *extra, url]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, f"chromium failed: {proc.stderr[-3000:]}"
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def lesson_dom(built_book, server, tmp_path_factory):
+    lesson_id = sorted(lessons.LESSONS)[0]
+    url = urljoin(server, f"_generated/{lesson_id}.html")
+    tmp = tmp_path_factory.mktemp("chromium")
+    dom = _browse(built_book, url, tmp, "--dump-dom")
+    shot = ROOT / "build" / "book-lesson.png"
+    shot.parent.mkdir(exist_ok=True)
+    _browse(built_book, url, tmp, f"--screenshot={shot}", "--window-size=1280,2000")
+    return lesson_id, url, dom
+
+
+def test_lesson_page_shows_the_executed_figure(lesson_dom):
+    _lesson_id, url, dom = lesson_dom
+    outputs = re.findall(r'<div class="cell_output[^"]*">(.*?)</div>\s*</div>\s*</div>', dom, re.S)
+    srcs = [src for out in outputs for src in re.findall(r'<img[^>]*\bsrc="([^"]+)"', out)]
+    assert srcs, "no image in any cell output: the notebook's figures are missing"
+    for src in srcs:
+        if src.startswith("data:image/"):
+            continue
+        path = HTML / urlparse(urljoin(url, html.unescape(src))).path.lstrip("/")
+        assert path.suffix == ".png" and path.stat().st_size > 5000, src
+
+
+def test_lesson_page_renders_math(lesson_dom):
+    _lesson_id, _url, dom = lesson_dom
+    assert dom.count("<mjx-container") > 10, "MathJax did not typeset the math"
+    assert "mjx-merror" not in dom and "data-mjx-error" not in dom, "MathJax reports a TeX error"
+
+
+def test_lesson_page_has_no_errors(lesson_dom):
+    _lesson_id, _url, dom = lesson_dom
+    assert "Traceback" not in dom
+    assert 'class="output error' not in dom and 'class="output traceback' not in dom
+    for block in re.findall(r'<div class="output stderr[^"]*">(.*?)</div>', dom, re.S):
+        assert "Error" not in block, block[:500]
+    assert "-&gt; claim HOLDS" in dom or "-> claim HOLDS" in dom
+
+
+def test_lesson_page_collapses_solutions_and_hides_tests(lesson_dom):
+    lesson_id, _url, dom = lesson_dom
+    source = nbformat.read(lessons.get(lesson_id).path("source"), as_version=4)
+    n_solutions = sum(1 for c in source.cells if _grading(c).get("solution") and c.cell_type == "code")
+    cells = re.findall(r'<div class="cell tag_hide-input[^"]*">\s*<details class="[^"]*hide above-input', dom)
+    assert len(cells) == n_solutions, "solution code is not in collapsible blocks"
+    for forbidden in ("BEGIN HIDDEN TESTS", "neuroai.autograde", "BEGIN SOLUTION", "END SOLUTION"):
+        assert forbidden not in dom
+
+
+def test_lesson_page_has_launch_links(lesson_dom):
+    lesson_id, _url, dom = lesson_dom
+    student = lessons.get(lesson_id).path("student").relative_to(ROOT).as_posix()
+    _, slug = book.repository()
+    assert f'href="https://colab.research.google.com/github/{slug}/blob/main/{student}"' in dom
+    assert f'href="https://mybinder.org/v2/gh/{slug}/HEAD?labpath={student}"' in dom
+
+
+def test_lesson_page_loads_nothing_remote(lesson_dom):
+    _lesson_id, _url, dom = lesson_dom
+    assert book.remote_assets(dom) == []
+    assert not re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="https?://', dom)
+
+
+def test_landing_page_names_the_modules(built_book):
+    page = (HTML / "intro.html").read_text(encoding="utf-8")
+    for number, (module_dir, title) in lessons.MODULES.items():
+        assert html.escape(title) in page, title
+        assert f"modules/{module_dir}.html" in page
+    text = re.sub(r"<[^>]+>", "", page)                                 # code is highlighted in spans
+    assert "python3 course.py book" in text and "python3 course.py test" in text
+
+
+def test_reproducibility_page_has_every_lesson(built_book):
+    page = (HTML / "_generated" / "reproducibility.html").read_text(encoding="utf-8")
+    for lesson_id in lessons.LESSONS:
+        row = re.search(rf"<tr[^>]*>\s*<td[^>]*><p><a [^>]*href=\"{lesson_id}\.html\"[^>]*>.*?</tr>", page, re.S)
+        assert row, f"no row for {lesson_id}"
+        assert re.search(r"HOLDS|FAILS", row.group(0))
+
+
+def test_module_pages_list_their_lessons(built_book):
+    for number, (module_dir, _title) in lessons.MODULES.items():
+        page = (HTML / "modules" / f"{module_dir}.html").read_text(encoding="utf-8")
+        ids = [lesson.id for lesson in lessons.LESSONS.values() if lesson.module == number]
+        for lesson_id in ids:
+            assert f'href="../_generated/{lesson_id}.html"' in page, (module_dir, lesson_id)
+        if not ids:
+            assert "No lesson of this module is built yet" in page
