@@ -2,11 +2,11 @@
 
 Reference implementation of the lesson `plasticity-geometry` (module 3, multi-scale learning), after
 Pogodin, Cornford, Ghosh, Gidel, Lajoie & Richards, "Synaptic Weight Distributions Depend on the
-Geometry of Plasticity", ICLR 2024 (arXiv:2305.19394). It reads top to bottom like the paper's method:
+Geometry of Plasticity", ICLR 2024 (arXiv:2305.19394). It reads top to bottom like the paper's method (equation numbers as in the lesson's chapter):
 
-  1. potentials phi and their gradients: the geometry of plasticity      (Sec. 3, Eqs. 2-4)
-  2. mirror descent: a weight update taken in the dual space grad phi(w) (Eq. 1)
-  3. the test: is the dual-space change of the weights Gaussian?          (Sec. 4, Thm. 1)
+  1. potentials phi and their gradients: the geometry of plasticity
+  2. mirror descent: a weight update taken in the dual space grad phi(w)   (Eq. 1)
+  3. the test: is the dual-space change of the weights Gaussian?          (Eqs. 2-3)
   4. the experiment: overparameterized linear regression trained under three geometries
   5. the claim, measured, and the figure
 
@@ -84,7 +84,7 @@ def mirror_step(w, g, lr, potential):
 
 # 3. The test. If learning changes the weights little (the lazy regime of a wide, overparameterized
 #    model), the change in the dual space, grad phi(w_T) - grad phi(w_0), is a sum of many small random
-#    terms and comes out Gaussian (Thm. 1). Measured under the wrong potential it is not.
+#    terms and comes out Gaussian (the paper's main theorem). Measured under the wrong potential it is not.
 
 def gaussianity_distance(diff):
     """How far the distribution of `diff` is from a Gaussian: the integral over x in [-5, 5] of
@@ -258,7 +258,7 @@ def reproduce(seed=0, device="cpu", progress=True):
             "line": claim_line(measured, holds), "figure": plot(out)}
 
 
-# 6. A knob to turn: Thm. 1 needs many weights per data point (D >> N). Shrink D and watch the change
+# 6. A knob to turn: the theorem needs many weights per data point (D >> N). Shrink D and watch the change
 #    stop being Gaussian, even under the matching geometry.
 
 def explore_width(D=2000, potential="entropy", seed=0, N=45, steps=300):
