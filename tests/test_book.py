@@ -49,11 +49,10 @@ def test_chapter_from_instructor_notebook(lesson_id):
     # hidden tests are gone
     solutions = [c for c in source.cells if _grading(c).get("solution") and c.cell_type == "code"]
     assert solutions, "the instructor notebook has no solution cells"
-    hidden = [c for c in chapter.cells if "hide-input" in c.metadata.get("tags", [])]
-    assert len(hidden) == len(solutions)
-    for src, out in zip(solutions, hidden):
-        assert out.source == book.strip_solution_markers(src.source)
-        assert out.source.strip()
+    hidden = [c.source for c in chapter.cells if "hide-input" in c.metadata.get("tags", [])]
+    for src in solutions:             # (other cells may be collapsed too: long plotting code, say)
+        assert book.strip_solution_markers(src.source) in hidden
+        assert book.strip_solution_markers(src.source).strip()
     graded_only_hidden = [c for c in source.cells if _grading(c).get("grade")
                           and not book.strip_hidden_tests(c.source).replace("#", "").strip()]
     kept = len(source.cells) - len(graded_only_hidden) + 1          # + the launch cell
@@ -213,7 +212,7 @@ def test_lesson_page_collapses_solutions_and_hides_tests(lesson_dom):
     source = nbformat.read(lessons.get(lesson_id).path("source"), as_version=4)
     n_solutions = sum(1 for c in source.cells if _grading(c).get("solution") and c.cell_type == "code")
     cells = re.findall(r'<div class="cell tag_hide-input[^"]*">\s*<details class="[^"]*hide above-input', dom)
-    assert len(cells) == n_solutions, "solution code is not in collapsible blocks"
+    assert len(cells) >= n_solutions, "solution code is not in collapsible blocks"
     for forbidden in ("BEGIN HIDDEN TESTS", "neuroai.autograde", "BEGIN SOLUTION", "END SOLUTION"):
         assert forbidden not in dom
 
