@@ -65,3 +65,15 @@ GRADED = {
     "mirror_step": {"cases": mirror_step_cases, "uses": ("potential_grad", "potential_inv_grad")},
     "gaussianity_distance": {"cases": gaussianity_distance_cases, "atol": 1e-7},
 }
+
+
+# One plausible student mistake per graded function: (text in the solution, replacement, what it is).
+# The tests check that the hidden tests catch each one and that it costs only that function's points.
+MISTAKES = {
+    "potential_grad": ("torch.log(w.abs()) + 1", "torch.log(w.abs())", "entropy gradient without the +1"),
+    "potential_inv_grad": ("sign * torch.exp(sign * u - 1)", "sign * torch.exp(u - 1)",
+                           "entropy inverse that ignores the sign inside the exponent"),
+    "mirror_step": ("potential_grad(w, potential) - lr * g", "potential_grad(w, potential) + lr * g",
+                    "a step up the gradient"),
+    "gaussianity_distance": ("diff.std()", "diff.std(unbiased=False)", "biased standard deviation"),
+}

@@ -96,3 +96,33 @@ def test_compare():
     assert "NaN" in autograde.compare(torch.tensor([float("nan"), 2.0]), t)
     assert "floating-point" in autograde.compare(torch.tensor([1, 2]), t)
     assert autograde.compare(2.0, 2.0) is None and "differs" in autograde.compare(2.1, 2.0)
+
+
+def solution_sources(lesson_id):
+    """{function: source of its solution cell, markers removed} from the instructor notebook."""
+    import nbformat
+    nb = nbformat.read(lessons.get(lesson_id).path("source"), as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: "\n".join(
+        line for line in c.source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+        for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+@pytest.mark.parametrize("lesson_id", list(lessons.LESSONS))
+def test_every_planted_mistake_is_caught_and_costs_only_its_function(lesson_id):
+    spec = lessons.load_autograder_spec(lesson_id)
+    assert set(spec.MISTAKES) == set(spec.GRADED), "one planted mistake per graded function"
+    sources = solution_sources(lesson_id)
+    for wrong, (old, new, what) in spec.MISTAKES.items():
+        namespace = {}
+        exec("import math\nimport torch\n", namespace)
+        for name, source in sources.items():
+            if name == wrong:
+                assert old in source, f"{wrong}: {old!r} is not in the solution"
+                source = source.replace(old, new, 1)
+            exec(source, namespace)
+        for name in spec.GRADED:
+            if name == wrong:
+                with pytest.raises(autograde.GradingFailure):
+                    autograde.check(lesson_id, name, namespace[name])
+            else:
+                autograde.check(lesson_id, name, namespace[name])   # the mistake costs nothing here

@@ -20,6 +20,9 @@ POINTS = {"test_potential_grad": 1, "test_potential_inv_grad": 1, "test_mirror_s
           "test_gaussianity_distance": 2}
 
 
+MISTAKES = lessons.load_autograder_spec(LESSON).MISTAKES
+
+
 def submission(changes=None, prefix=None):
     return solved(LESSON, changes, prefix)
 
@@ -28,10 +31,10 @@ CASES = {
     # student: (notebook or text, expected points per exercise)
     "instructor": ("source", POINTS),
     "blank": ("student", {k: 0 for k in POINTS}),
-    "wrong_distance": (submission({"gaussianity_distance": ("diff.std()", "diff.std(unbiased=False)")}),
+    "wrong_distance": (submission({"gaussianity_distance": MISTAKES["gaussianity_distance"][:2]}),
                        {**POINTS, "test_gaussianity_distance": 0}),
     # potential_grad is wrong; mirror_step, which calls it, still gets its points (graded in isolation)
-    "wrong_grad": (submission({"potential_grad": ("torch.log(w.abs()) + 1", "torch.log(w.abs())")}),
+    "wrong_grad": (submission({"potential_grad": MISTAKES["potential_grad"][:2]}),
                    {**POINTS, "test_potential_grad": 0}),
     "raises": (submission({"mirror_step": ("u = potential_grad", "raise RuntimeError('oops')\n    u = potential_grad")}),
                {**POINTS, "test_mirror_step": 0}),

@@ -13,6 +13,9 @@ A lesson's autograder spec, autograder/<lesson>.py, defines
     GRADED = {"function_name": {"cases": make_cases,     # make_cases(gen) -> list of kwargs dicts
                                 "uses": ("other_fn",),   # graded functions it may call (isolated)
                                 "rtol": 1e-6, "atol": 1e-9}}
+    MISTAKES = {"function_name": ("text in the solution", "its replacement", "what the mistake is")}
+
+MISTAKES are the tests' evidence that the hidden cases are sharp: each plausible mistake must fail.
 
 "uses" isolates each exercise: while `mirror_step` is checked, the names it calls resolve to the
 reference versions, so one wrong function costs only its own points.
