@@ -1,7 +1,11 @@
-"""The instructor's flow: `neuroai grade` on a folder of submissions, through nbgrader. Full marks for
-the instructor notebook, 0 for the blank release, exactly one function's points lost for one wrong
-function, 0 for a part that raises or loops forever, and one bad submission stops none of the others.
-Feedback shows no hidden test code."""
+"""The instructor's flow: `neuroai grade` on a folder of submissions, through nbgrader.
+
+For every lesson (LESSON-DONE item 4): the instructor notebook gets full marks, the blank release 0,
+and a submission with one planted mistake (autograder/<lesson>.py MISTAKES) loses exactly that
+function's points. For the first lesson also the failures an instructor meets: a function that
+raises, one that loops forever, a cell that hangs at top level, a file that is not a notebook. Each
+loses only its own points and stops none of the others. Feedback shows no hidden test code.
+"""
 import csv
 import os
 import subprocess
@@ -14,44 +18,48 @@ from helpers import solved
 
 from neuroai import lessons
 
-LESSON = "plasticity-geometry"
 ROOT = Path(__file__).resolve().parents[1]
-POINTS = {"test_potential_grad": 1, "test_potential_inv_grad": 1, "test_mirror_step": 2,
-          "test_gaussianity_distance": 2}
+LESSON_IDS = list(lessons.LESSONS)
+ROBUSTNESS_LESSON = "plasticity-geometry"
 
 
-MISTAKES = lessons.load_autograder_spec(LESSON).MISTAKES
+def points(lesson_id):
+    """{grade cell id: points} from the instructor notebook."""
+    nb = nbformat.read(lessons.get(lesson_id).path("source"), as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade")}
 
 
-def submission(changes=None, prefix=None):
-    return solved(LESSON, changes, prefix)
+def cases(lesson_id):
+    """{student: (notebook, or "source"/"student", or raw text; expected points per grade cell)}."""
+    full = points(lesson_id)
+    spec = lessons.load_autograder_spec(lesson_id)
+    test_of = {name: f"test_{name}" for name in spec.GRADED}
+    out = {"instructor": ("source", full), "blank": ("student", {k: 0 for k in full})}
+    for name, (old, new, _what) in spec.MISTAKES.items():
+        out[f"mistake_in_{name}"] = (solved(lesson_id, {name: (old, new)}), {**full, test_of[name]: 0})
+    if lesson_id == ROBUSTNESS_LESSON:
+        out.update({
+            "raises": (solved(lesson_id, {"mirror_step": ("u = potential_grad",
+                                                          "raise RuntimeError('oops')\n    u = potential_grad")}),
+                       {**full, "test_mirror_step": 0}),
+            "loops_in_function": (solved(lesson_id, {"potential_inv_grad": (
+                'if potential == "euclidean":', 'while True:\n        pass\n    if potential == "euclidean":')}),
+                {**full, "test_potential_inv_grad": 0}),
+            "hangs_at_top_level": (solved(lesson_id, prefix={"gaussianity_distance": "while True:\n    pass\n\n"}),
+                                   {**full, "test_gaussianity_distance": 0}),
+            "malformed": ('{"cells": [ this is not json', {k: 0 for k in full}),
+        })
+    return out
 
 
-CASES = {
-    # student: (notebook or text, expected points per exercise)
-    "instructor": ("source", POINTS),
-    "blank": ("student", {k: 0 for k in POINTS}),
-    "wrong_distance": (submission({"gaussianity_distance": MISTAKES["gaussianity_distance"][:2]}),
-                       {**POINTS, "test_gaussianity_distance": 0}),
-    # potential_grad is wrong; mirror_step, which calls it, still gets its points (graded in isolation)
-    "wrong_grad": (submission({"potential_grad": MISTAKES["potential_grad"][:2]}),
-                   {**POINTS, "test_potential_grad": 0}),
-    "raises": (submission({"mirror_step": ("u = potential_grad", "raise RuntimeError('oops')\n    u = potential_grad")}),
-               {**POINTS, "test_mirror_step": 0}),
-    "loops_in_function": (submission({"potential_inv_grad": ('if potential == "euclidean":',
-                                                             'while True:\n        pass\n    if potential == "euclidean":')}),
-                          {**POINTS, "test_potential_inv_grad": 0}),
-    "hangs_at_top_level": (submission(prefix={"gaussianity_distance": "while True:\n    pass\n\n"}),
-                           {**POINTS, "test_gaussianity_distance": 0}),
-    "malformed": ('{"cells": [ this is not json', {k: 0 for k in POINTS}),
-}
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("submissions")
-    lesson = lessons.get(LESSON)
-    for student, (nb, _) in CASES.items():
+@pytest.fixture(scope="module", params=LESSON_IDS)
+def graded(request, tmp_path_factory):
+    lesson_id = request.param
+    lesson = lessons.get(lesson_id)
+    folder = tmp_path_factory.mktemp(f"submissions-{lesson_id}")
+    expected = cases(lesson_id)
+    for student, (nb, _) in expected.items():
         path = folder / f"{student}.ipynb"
         if nb in ("source", "student"):
             path.write_text(lesson.path(nb).read_text())
@@ -59,41 +67,49 @@ def graded(tmp_path_factory):
             path.write_text(nb)
         else:
             nbformat.write(nb, path)
-    out = folder.parent / "graded"
+    out = folder.parent / f"graded-{lesson_id}"
     env = dict(os.environ, NEUROAI_CASE_SECONDS="3")   # a looping function is stopped after 3 s
     done = subprocess.run([sys.executable, "-m", "neuroai", "grade", str(folder), "--out", str(out),
-                           "--timeout", "12"], cwd=ROOT, capture_output=True, text=True, timeout=1200, env=env)
+                           "--timeout", "12"], cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     with open(out / "grades.csv") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
-    return out, rows, done.stdout
+    return lesson_id, expected, out, rows, done.stdout
 
 
-@pytest.mark.parametrize("student", list(CASES))
-def test_scores(graded, student):
-    _, rows, _ = graded
-    expected = CASES[student][1]
-    got = {k: float(rows[student][k]) for k in POINTS}
-    assert got == {k: float(v) for k, v in expected.items()}
-    assert float(rows[student]["total"]) == sum(expected.values())
-    assert float(rows[student]["max"]) == sum(POINTS.values())
+def test_scores(graded):
+    lesson_id, expected, _, rows, _ = graded
+    assert set(rows) == set(expected)
+    full = points(lesson_id)
+    for student, (_, want) in expected.items():
+        got = {k: float(rows[student][k]) for k in full}
+        assert got == {k: float(v) for k, v in want.items()}, student
+        assert float(rows[student]["total"]) == sum(want.values()), student
+        assert float(rows[student]["max"]) == sum(full.values())
 
 
 def test_bad_submission_is_reported_not_fatal(graded):
-    out, rows, stdout = graded
-    assert rows["malformed"]["status"].startswith("could not read the notebook")
-    assert all(rows[s]["status"] == "graded" for s in CASES if s != "malformed")
-    assert "graded 7 of 8 submissions" in stdout
+    lesson_id, expected, _, rows, stdout = graded
+    unreadable = {s for s in expected if s == "malformed"}
+    for student in expected:
+        if student in unreadable:
+            assert rows[student]["status"].startswith("could not read the notebook")
+        else:
+            assert rows[student]["status"] == "graded", (student, rows[student]["status"])
+    assert f"graded {len(expected) - len(unreadable)} of {len(expected)} submissions" in stdout
 
 
 def test_feedback_hides_hidden_tests(graded):
-    out, _, _ = graded
-    for student in ("instructor", "wrong_distance", "raises"):
+    lesson_id, expected, out, _, _ = graded
+    for student in expected:
+        if student == "malformed":
+            continue
         html = (out / "feedback" / f"{student}.html").read_text()
         assert "BEGIN HIDDEN TESTS" not in html and "neuroai.autograde" not in html
         assert "check(&quot;" not in html and 'check("' not in html
-    wrong = (out / "feedback" / "wrong_distance.html").read_text()
-    assert "GradingFailure" in wrong and "values differ" in wrong     # the student learns what failed
+    wrong = next(s for s in expected if s.startswith("mistake_in_"))
+    html = (out / "feedback" / f"{wrong}.html").read_text()
+    assert "GradingFailure" in html and "hidden case" in html     # the student learns what failed
 
 
 def test_grade_rejects_a_missing_folder(tmp_path):

@@ -20,7 +20,7 @@ def test_device_switch(monkeypatch):
     monkeypatch.setenv("NEUROAI_DEVICE", "auto")
     assert get_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():
-        with pytest.raises(RuntimeError, match="no GPU"):
+        with pytest.raises(ValueError, match="no GPU"):
             get_device("cuda")
 
 

@@ -15,5 +15,5 @@ def get_device(name=None):
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} asked for, but torch sees no GPU; use NEUROAI_DEVICE=cpu")
+        raise ValueError(f"device {name!r} asked for, but torch sees no GPU; use NEUROAI_DEVICE=cpu")
     return torch.device(name)
