@@ -6,6 +6,7 @@ notebook's figure, MathJax's math, no errors, the solutions collapsed, no hidden
 links. Without Chromium it is skipped, unless CI is set. It also saves build/book-lesson.png.
 """
 import functools
+import json
 import html
 import http.server
 import os
@@ -256,3 +257,35 @@ def test_module_pages_list_their_lessons(built_book):
             assert f'href="../_generated/{lesson_id}.html"' in page, (module_dir, lesson_id)
         if not ids:
             assert "No lesson of this module is built yet" in page
+
+
+def test_saved_results_are_used_only_for_the_same_code(tmp_path, monkeypatch):
+    """The book shows a saved executed notebook or reproduce record only if its code fingerprint is
+    the current one: change the code, and the chapter is executed and the claim rerun."""
+    monkeypatch.setenv("NEUROAI_COURSE_ROOT", str(tmp_path))
+    for folder in ("solutions", "src"):
+        (tmp_path / folder).mkdir()
+    lesson = lessons.get("plasticity-geometry")
+    for kind in ("reference", "source"):
+        shutil.copy(ROOT / "solutions" / lesson.path(kind).name, tmp_path / "solutions")
+    nb = nbformat.read(lesson.path("source"), as_version=4)
+    (tmp_path / "build" / "executed").mkdir(parents=True)
+    saved = tmp_path / "build" / "executed" / f"{lesson.id}.ipynb"
+    figure = tmp_path / "figure.png"
+    figure.write_bytes(b"png")
+    (tmp_path / "build" / "reproduce").mkdir(parents=True)
+    record_path = tmp_path / "build" / "reproduce" / f"{lesson.id}-seed0.json"
+
+    def save(fingerprint):
+        nb.metadata["neuroai"] = {"code_sha256": fingerprint}
+        nbformat.write(nb, saved)
+        record_path.write_text(json.dumps({"code_sha256": fingerprint, "figure": str(figure), "holds": True}))
+
+    save(lessons.code_fingerprint(lesson.id))
+    assert book.executed_notebook(lesson) is not None and book.saved_record(lesson.id, 0)["holds"]
+    save("made by other code")
+    assert book.executed_notebook(lesson) is None and book.saved_record(lesson.id, 0) is None
+    save(lessons.code_fingerprint(lesson.id))
+    reference = tmp_path / "solutions" / lesson.path("reference").name
+    reference.write_text(reference.read_text() + "\n# an edit\n")       # the code changes
+    assert book.executed_notebook(lesson) is None and book.saved_record(lesson.id, 0) is None

@@ -113,9 +113,9 @@ def launch_markdown(lesson):
     )
 
 
-def chapter_notebook(nb, lesson):
+def chapter_notebook(nb, lesson, keep_outputs=False):
     """The book chapter for `lesson` from its instructor notebook `nb` (an nbformat notebook; a new
-    notebook is returned, `nb` is left as it is)."""
+    notebook is returned, `nb` is left as it is). Outputs are cleared unless `keep_outputs`."""
     import nbformat
 
     nb = copy.deepcopy(nb)
@@ -140,7 +140,7 @@ def chapter_notebook(nb, lesson):
             elif cell.cell_type == "markdown":
                 source = f"````{{admonition}} Answer\n:class: dropdown\n{source}\n````"
         cell.source = source
-        if cell.cell_type == "code":
+        if cell.cell_type == "code" and not keep_outputs:
             cell.outputs = []
             cell.execution_count = None
         cells.append(cell)
@@ -177,14 +177,35 @@ def chapter_notebook(nb, lesson):
     return nb
 
 
-def write_chapter(lesson, source=None):
-    """Write book/_generated/<id>.ipynb from the lesson's instructor notebook (or `source`)."""
+def executed_notebook(lesson):
+    """build/executed/<id>.ipynb, the instructor notebook as the test suite's nbval run executed it
+    (tests/conftest.py saves it), if it was made from the current code; else None."""
     import nbformat
 
+    path = lessons.course_root() / "build" / "executed" / f"{lesson.id}.ipynb"
+    if not path.exists():
+        return None
+    nb = nbformat.read(path, as_version=4)
+    current = nb.metadata.get("neuroai", {}).get("code_sha256") == lessons.code_fingerprint(lesson.id)
+    return nb if current else None
+
+
+def write_chapter(lesson, source=None, fresh=False):
+    """Write book/_generated/<id>.ipynb from the lesson's instructor notebook (or `source`). If the
+    test suite has just executed that notebook (same code), its outputs are kept and Jupyter Book
+    does not execute it again; otherwise Jupyter Book executes the chapter."""
+    import nbformat
+
+    executed = None if source or fresh else executed_notebook(lesson)
     source = Path(source) if source else lesson.path("source")
     if not source.exists():
         raise FileNotFoundError(f"the instructor notebook of lesson {lesson.id!r} is missing: {source}")
-    nb = chapter_notebook(nbformat.read(source, as_version=4), lesson)
+    if executed is not None:
+        say(f"{lesson.id}: using the outputs of the test suite's run of the same code (build/executed/)")
+        nb = chapter_notebook(executed, lesson, keep_outputs=True)
+        nb.metadata["mystnb"] = {"execution_mode": "off"}
+    else:
+        nb = chapter_notebook(nbformat.read(source, as_version=4), lesson)
     path = generated_dir() / f"{lesson.id}.ipynb"
     nbformat.write(nb, path)
     return path
@@ -192,16 +213,33 @@ def write_chapter(lesson, source=None):
 
 # --- the reproducibility page ----------------------------------------------------------------------
 
-def run_reproduce(seeds):
-    """{lesson id: [record per seed]} from neuroai.cli.reproduce, the same code as `neuroai reproduce`."""
+def saved_record(lesson_id, seed):
+    """The record `neuroai reproduce` saved for this lesson and seed, if the same code made it."""
+    path = lessons.course_root() / "build" / "reproduce" / f"{lesson_id}-seed{seed}.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    current = record.get("code_sha256") == lessons.code_fingerprint(lesson_id)
+    return record if current and Path(record.get("figure", "")).exists() else None
+
+
+def run_reproduce(seeds, fresh=False):
+    """{lesson id: [record per seed]} from neuroai.cli.reproduce, the same code as `neuroai reproduce`.
+    A record that `neuroai reproduce` saved from the current code is shown as it is (the runs are
+    seeded, so rerunning would give the same numbers), unless `fresh`."""
     from neuroai.cli import reproduce
 
     records = {}
     for lesson in lessons.LESSONS.values():
         records[lesson.id] = []
         for seed in range(seeds):
-            say(f"neuroai reproduce {lesson.id} --seed {seed}")
-            record = reproduce(lesson.id, seed=seed, progress=False)
+            record = None if fresh else saved_record(lesson.id, seed)
+            if record is not None:
+                say(f"neuroai reproduce {lesson.id} --seed {seed}: saved by the current code, not rerun")
+            else:
+                say(f"neuroai reproduce {lesson.id} --seed {seed}")
+                record = reproduce(lesson.id, seed=seed, progress=False)
             say(f"  {'HOLDS' if record['holds'] else 'FAILS'} in {record['seconds']:.1f} s")
             records[lesson.id].append(record)
     return records
@@ -255,8 +293,9 @@ def reproducibility_markdown(records, bench=None, figures=None):
         "Every lesson ends in a claim: the paper's key finding, in the lesson's minimal setting, with "
         "numbers and thresholds fixed in advance. This page is generated by `neuroai book build`, "
         "which runs each lesson's claim check (`neuroai reproduce ID --seed N`) for "
-        + (f"seeds 0 to {seeds - 1}" if seeds > 1 else "seed 0") + " on the machine that built the book. Nothing on "
-        "it is typed by hand.",
+        + (f"seeds 0 to {seeds - 1}" if seeds > 1 else "seed 0") + " on the machine that built the book (a "
+        "record that `neuroai reproduce` saved from the same code is shown as it is, not rerun). Nothing "
+        "on it is typed by hand.",
         "",
         f"Built on {datetime.date.today().isoformat()} with Python {platform.python_version()} "
         f"on {platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores.",
@@ -341,8 +380,8 @@ def reproducibility_markdown(records, bench=None, figures=None):
     return "\n".join(lines)
 
 
-def write_reproducibility(seeds):
-    records = run_reproduce(seeds)
+def write_reproducibility(seeds, fresh=False):
+    records = run_reproduce(seeds, fresh)
     figures = {}
     (generated_dir() / "figures").mkdir(parents=True, exist_ok=True)
     for lesson_id, runs in records.items():
@@ -383,7 +422,7 @@ def module_lessons_markdown(number):
     return "\n".join(items) + "\n"
 
 
-def generate_pages(seeds=1):
+def generate_pages(seeds=1, fresh=False):
     """Step 1 of the build: every generated page and the TOC. Returns the paths written."""
     out = generated_dir()
     if out.exists():
@@ -394,8 +433,8 @@ def generate_pages(seeds=1):
         if not page.exists():
             raise FileNotFoundError(f"the page of module {number} is missing: {page}")
         (out / f"lessons-{module_dir}.md").write_text(module_lessons_markdown(number), encoding="utf-8")
-    paths = [write_chapter(lesson) for lesson in lessons.LESSONS.values()]
-    paths.append(write_reproducibility(seeds)[0])
+    paths = [write_chapter(lesson, fresh=fresh) for lesson in lessons.LESSONS.values()]
+    paths.append(write_reproducibility(seeds, fresh)[0])
     toc = out / "_toc.yml"
     toc.write_text(toc_yaml(), encoding="utf-8")
     paths.append(toc)
@@ -463,7 +502,7 @@ def cmd_book(args):
     start = time.perf_counter()
     seeds = max(1, getattr(args, "seeds", 1) or 1)
     ensure_mathjax()
-    paths = generate_pages(seeds=seeds)
+    paths = generate_pages(seeds=seeds, fresh=getattr(args, "fresh", False))
     root = lessons.course_root()
     say("pages generated: " + ", ".join(p.relative_to(root).as_posix() for p in paths))
     if args.action == "pages":

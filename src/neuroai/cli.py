@@ -42,6 +42,7 @@ def reproduce(lesson_id, seed=0, device=None, out_dir=None, progress=True):
         "device": str(device), "claim": result["claim"], "measured": result["measured"],
         "thresholds": result["thresholds"], "holds": bool(result["holds"]), "line": result["line"],
         "seconds": round(seconds, 2), "figure": str(figure),
+        "code_sha256": lessons.code_fingerprint(lesson_id),
     }
     (out_dir / f"{lesson_id}-seed{seed}.json").write_text(json.dumps(record, indent=2))
     return record
@@ -101,6 +102,9 @@ def main(argv=None):
     p.add_argument("action", choices=["build", "pages"],
                    help="build: generate pages and run Jupyter Book; pages: only generate the pages")
     p.add_argument("--seeds", type=int, default=1, help="reproduce seeds per lesson for the table")
+    p.add_argument("--fresh", action="store_true",
+                   help="rerun every claim check and execute every chapter, even where results saved "
+                        "from the same code exist")
 
     args = parser.parse_args(argv)
     try:

@@ -1,5 +1,6 @@
 """The course's lessons: one id each, the same string everywhere (brief, reference file, notebooks,
 chapter, `neuroai reproduce <id>`, benchmark row), and where each lesson's files live."""
+import hashlib
 import importlib.util
 import os
 import sys
@@ -86,3 +87,16 @@ def load_reference(lesson_id):
 def load_autograder_spec(lesson_id):
     """Import autograder/<id>.py: the hidden-test inputs for the lesson's graded functions."""
     return _load(get(lesson_id).path("autograder"), "neuroai_autograder_" + lesson_id.replace("-", "_"))
+
+
+def code_fingerprint(lesson_id):
+    """sha256 of what a lesson's results depend on: its reference file, its instructor notebook and the
+    neuroai package. A saved result (a reproduce record, an executed notebook) whose fingerprint
+    matches the current one was made by the same code, so it can be shown instead of rerun."""
+    lesson = get(lesson_id)
+    digest = hashlib.sha256()
+    files = [lesson.path("reference"), lesson.path("source"),
+             *sorted(Path(__file__).resolve().parent.glob("*.py"))]
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
