@@ -67,3 +67,10 @@ def pytest_runtest_teardown(item, nextitem):
 def pytest_collection_modifyitems(session, config, items):
     """The book test runs last: it renders what nbval executed and what the reproduce tests measured."""
     items.sort(key=lambda item: Path(str(item.path)).name == "test_book.py")
+
+
+def pytest_configure(config):
+    """Kernels inherit this process's environment: with MPLBACKEND=Agg they would draw no figures."""
+    import os
+    if os.environ.get("MPLBACKEND", "").lower() == "agg":
+        os.environ.pop("MPLBACKEND")

@@ -88,7 +88,6 @@ def venv_env():
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(VENV)
-    env.setdefault("MPLBACKEND", "Agg")
     env.setdefault("PYTHONHASHSEED", "0")
     return env
 
@@ -125,9 +124,12 @@ def main():
     book.add_argument("--no-serve", action="store_true", help="build only; print where to open it")
     book.add_argument("--port", type=int, default=8000)
     test = sub.add_parser("test", help="set up and run the whole test suite")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    test.epilog = "Any other arguments are passed on to pytest, e.g. `python3 course.py test -x -k grading`."
     sub.add_parser("setup", help="only create or update the environment")
-    args = parser.parse_args()
+    args, rest = parser.parse_known_args()
+    args.pytest_args = rest
+    if rest and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "book":
         cmd_book(args)
     elif args.command == "test":

@@ -25,7 +25,8 @@ NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {
 
 def _measure(cmd, cwd):
     """Run cmd; return (seconds, peak MB of it and its waited-for children, returncode, stdout, stderr)."""
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.pop("MPLBACKEND", None)   # the notebook runs as a student runs it: figures drawn inline
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, text=True)

@@ -472,7 +472,7 @@ def build_html():
     """Run Jupyter Book on book/ (pages already generated). Raises RuntimeError if it fails."""
     book = book_dir()
     env = dict(os.environ)
-    # The chapter's kernel inherits this environment: MPLBACKEND=Agg (set by course.py) would stop
+    # The chapter's kernel inherits this environment: an MPLBACKEND=Agg set by the caller would stop
     # figures from showing in the executed notebook, so use the inline backend there.
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     env.setdefault("PYTHONHASHSEED", "0")
