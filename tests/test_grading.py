@@ -70,7 +70,7 @@ def graded(request, tmp_path_factory):
     out = folder.parent / f"graded-{lesson_id}"
     env = dict(os.environ, NEUROAI_CASE_SECONDS="3")   # a looping function is stopped after 3 s
     done = subprocess.run([sys.executable, "-m", "neuroai", "grade", str(folder), "--out", str(out),
-                           "--timeout", "12"], cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
+                           "--timeout", "15"], cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     with open(out / "grades.csv") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
