@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The course's two commands. They need only Python 3.10+ and pip on the machine:
+"""The course's two commands. They need Python 3.10+ with pip (and npm, once, for MathJax):
 
     python3 course.py book    # set up, build the executed book, serve it on http://127.0.0.1:8000
     python3 course.py test    # set up, run the whole test suite (what CI runs)
