@@ -76,6 +76,8 @@ def student_notebook(lesson_id):
             tags.append(RAISES_TAG)                          # it runs the stubs: NotImplementedError expected
         if tags:
             cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
         if cell.cell_type == "code":
             cell.execution_count = None
             cell.outputs = []
@@ -181,6 +183,11 @@ def _scores(course, lesson_id, students):
     return scores, max_points
 
 
+def default_out(folder):
+    """Where `neuroai grade FOLDER` writes by default: FOLDER-graded, next to it."""
+    return Path(str(Path(folder).resolve()) + "-graded")
+
+
 def grade(folder, lesson_id=None, out=None, timeout=60, progress=True):
     """Autograde every submission in `folder`. Returns the rows written to grades.csv."""
     from tqdm.auto import tqdm
@@ -188,7 +195,7 @@ def grade(folder, lesson_id=None, out=None, timeout=60, progress=True):
     lesson_id = lesson_id or _infer_lesson(find_submissions(folder))
     lesson = lessons.get(lesson_id)
     submissions = find_submissions(folder, lesson_id)
-    out = Path(out) if out else Path(str(Path(folder).resolve()) + "-graded")
+    out = Path(out) if out else default_out(folder)
     course = out / "course"
     if course.exists():
         shutil.rmtree(course)
@@ -252,7 +259,7 @@ def _last_error(text):
 def cmd_grade(args):
     start = time.perf_counter()
     rows = grade(args.submissions, args.lesson, args.out, args.timeout)
-    out = Path(args.out) if args.out else Path(str(Path(args.submissions).resolve()) + "-graded")
+    out = Path(args.out) if args.out else default_out(args.submissions)
     failed = [r for r in rows if r["status"] != "graded"]
     for r in rows:
         print(f"{r['student']:24s} {r['total']:5.1f} / {r['max']:.0f}   {r['status']}")
