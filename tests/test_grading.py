@@ -116,3 +116,11 @@ def test_grade_rejects_a_missing_folder(tmp_path):
     done = subprocess.run([sys.executable, "-m", "neuroai", "grade", str(tmp_path / "nope")], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 2 and "does not exist" in done.stderr
+
+
+def test_no_two_submissions_share_a_student_id(tmp_path):
+    from neuroai.grading import find_submissions
+    for name in ("a.b.ipynb", "a_b.ipynb", "a b.ipynb"):
+        (tmp_path / name).write_text("{}")
+    found = find_submissions(tmp_path)
+    assert len(found) == 3 and len(set(found.values())) == 3

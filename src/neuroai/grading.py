@@ -124,14 +124,21 @@ def find_submissions(folder, lesson_id=None):
     if not folder.is_dir():
         raise FileNotFoundError(f"submissions folder {folder} does not exist")
     found = {}
+
+    def add(name, notebook):
+        student, n = _student_id(name), 2
+        while student in found:               # "a.b" and "a_b" must not overwrite each other
+            student, n = f"{_student_id(name)}_{n}", n + 1
+        found[student] = notebook
+
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.suffix == ".ipynb":
-            found[_student_id(path.stem)] = path
+            add(path.stem, path)
         elif path.is_dir() and not path.name.startswith("."):
             notebooks = sorted(path.glob("*.ipynb")) or sorted(path.glob("*/*.ipynb"))  # nbgrader's submitted/
             preferred = [p for p in notebooks if lesson_id and p.stem == lesson_id]
             if preferred or notebooks:
-                found[_student_id(path.name)] = (preferred or notebooks)[0]
+                add(path.name, (preferred or notebooks)[0])
     if not found:
         raise FileNotFoundError(f"no notebooks in {folder} (expected STUDENT.ipynb or STUDENT/LESSON.ipynb)")
     return found
