@@ -1,15 +1,19 @@
-"""The instructor's flow: `neuroai grade` on a folder of submissions, through nbgrader.
+"""`neuroai grade`: the sandboxed grader, through the command an instructor runs.
 
 For every lesson (LESSON-DONE item 4): the instructor notebook gets full marks, the blank release 0,
 and a submission with one planted mistake (autograder/<lesson>.py MISTAKES) loses exactly that
-function's points. For the first lesson also the failures an instructor meets: a function that
-raises, one that loops forever, a cell that hangs at top level, a file that is not a notebook. Each
-loses only its own points and stops none of the others. Feedback shows no hidden test code.
+function's points. For the first lesson the same batch also holds the adversarial corpus
+(tests/adversarial.py): submissions that fake the check, try to leak, exhaust the sandbox or are
+malformed. Each must get its right score, leak nothing, and leave the others graded normally.
+Then: grading twice reuses the stored grades, a killed run resumes without losing or doubling
+any, and without a sandbox the grader refuses to run.
 """
 import csv
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -21,6 +25,7 @@ from neuroai import lessons
 ROOT = Path(__file__).resolve().parents[1]
 LESSON_IDS = list(lessons.LESSONS)
 ROBUSTNESS_LESSON = "plasticity-geometry"
+ENV = dict(os.environ, NEUROAI_CASE_SECONDS="2", NEUROAI_LEAK_CANARY="CANARY-4f1d")
 
 
 def points(lesson_id):
@@ -31,85 +36,142 @@ def points(lesson_id):
 
 
 def cases(lesson_id):
-    """{student: (notebook, or "source"/"student", or raw text; expected points per grade cell)}."""
+    """{student: (notebook | "source" | "student" | bytes, points per grade cell, forbidden, status)}."""
     full = points(lesson_id)
     spec = lessons.load_autograder_spec(lesson_id)
-    test_of = {name: f"test_{name}" for name in spec.GRADED}
-    out = {"instructor": ("source", full), "blank": ("student", {k: 0 for k in full})}
+    out = {"instructor": ("source", full, [], "graded"),
+           "blank": ("student", {k: 0 for k in full}, [], "graded")}
     for name, (old, new, _what) in spec.MISTAKES.items():
-        out[f"mistake_in_{name}"] = (solved(lesson_id, {name: (old, new)}), {**full, test_of[name]: 0})
+        out[f"mistake_in_{name}"] = (solved(lesson_id, {name: (old, new)}), {**full, f"test_{name}": 0}, [], "graded")
     if lesson_id == ROBUSTNESS_LESSON:
-        out.update({
-            "raises": (solved(lesson_id, {"mirror_step": ("u = potential_grad",
-                                                          "raise RuntimeError('oops')\n    u = potential_grad")}),
-                       {**full, "test_mirror_step": 0}),
-            "loops_in_function": (solved(lesson_id, {"potential_inv_grad": (
-                'if potential == "euclidean":', 'while True:\n        pass\n    if potential == "euclidean":')}),
-                {**full, "test_potential_inv_grad": 0}),
-            "hangs_at_top_level": (solved(lesson_id, prefix={"gaussianity_distance": "while True:\n    pass\n\n"}),
-                                   {**full, "test_gaussianity_distance": 0}),
-            "malformed": ('{"cells": [ this is not json', {k: 0 for k in full}),
-        })
+        import adversarial
+        out.update(adversarial.corpus(full))
     return out
+
+
+def write(folder, lesson_id, entries):
+    lesson = lessons.get(lesson_id)
+    for student, (nb, *_) in entries.items():
+        path = folder / f"{student}.ipynb"
+        if nb in ("source", "student"):
+            path.write_text(lesson.path(nb).read_text())
+        elif isinstance(nb, bytes):
+            path.write_bytes(nb)
+        else:
+            nbformat.write(nb, path)
+
+
+def grade(folder, out, *extra):
+    return subprocess.run([sys.executable, "-m", "neuroai", "grade", str(folder), "--out", str(out), "--timeout",
+                           "10", "--no-progress", *extra], cwd=ROOT, capture_output=True, text=True,
+                          timeout=1800, env=ENV)
+
+
+def rows(out):
+    with open(out / "grades.csv") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
 
 
 @pytest.fixture(scope="module", params=LESSON_IDS)
 def graded(request, tmp_path_factory):
     lesson_id = request.param
-    lesson = lessons.get(lesson_id)
     folder = tmp_path_factory.mktemp(f"submissions-{lesson_id}")
     expected = cases(lesson_id)
-    for student, (nb, _) in expected.items():
-        path = folder / f"{student}.ipynb"
-        if nb in ("source", "student"):
-            path.write_text(lesson.path(nb).read_text())
-        elif isinstance(nb, str):
-            path.write_text(nb)
-        else:
-            nbformat.write(nb, path)
+    write(folder, lesson_id, expected)
     out = folder.parent / f"graded-{lesson_id}"
-    env = dict(os.environ, NEUROAI_CASE_SECONDS="3")   # a looping function is stopped after 3 s
-    done = subprocess.run([sys.executable, "-m", "neuroai", "grade", str(folder), "--out", str(out),
-                           "--timeout", "15"], cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
+    done = grade(folder, out, "--lesson", lesson_id)
     assert done.returncode == 0, done.stdout + done.stderr
-    with open(out / "grades.csv") as f:
-        rows = {row["student"]: row for row in csv.DictReader(f)}
-    return lesson_id, expected, out, rows, done.stdout
+    return lesson_id, expected, folder, out, rows(out), done.stdout
 
 
 def test_scores(graded):
-    lesson_id, expected, _, rows, _ = graded
-    assert set(rows) == set(expected)
+    lesson_id, expected, _, _, got_rows, _ = graded
+    assert set(got_rows) == set(expected)
     full = points(lesson_id)
-    for student, (_, want) in expected.items():
-        got = {k: float(rows[student][k]) for k in full}
-        assert got == {k: float(v) for k, v in want.items()}, student
-        assert float(rows[student]["total"]) == sum(want.values()), student
-        assert float(rows[student]["max"]) == sum(full.values())
+    wrong = []
+    for student, (_, want, _, _) in expected.items():
+        got = {k: float(got_rows[student][k]) for k in full}
+        if got != {k: float(v) for k, v in want.items()} or float(got_rows[student]["max"]) != sum(full.values()):
+            wrong.append(f"{student}: got {got}, want {want} ({got_rows[student]['status']})")
+    assert not wrong, "\n".join(wrong)
 
 
-def test_bad_submission_is_reported_not_fatal(graded):
-    lesson_id, expected, _, rows, stdout = graded
-    unreadable = {s for s in expected if s == "malformed"}
-    for student in expected:
-        if student in unreadable:
-            assert rows[student]["status"].startswith("could not read the notebook")
-        else:
-            assert rows[student]["status"] == "graded", (student, rows[student]["status"])
-    assert f"graded {len(expected) - len(unreadable)} of {len(expected)} submissions" in stdout
+def test_status_and_batch_survives(graded):
+    _, expected, _, _, got_rows, stdout = graded
+    for student, (*_, status) in expected.items():
+        assert got_rows[student]["status"].startswith(status), (student, got_rows[student]["status"])
+    n_bad = sum(status != "graded" for *_, status in expected.values())
+    assert f"graded {len(expected) - n_bad} of {len(expected)} submissions" in stdout
 
 
-def test_feedback_hides_hidden_tests(graded):
-    lesson_id, expected, out, _, _ = graded
-    for student in expected:
-        if student == "malformed":
+def test_feedback_leaks_nothing(graded):
+    lesson_id, expected, _, out, _, _ = graded
+    log = (out / "grading.log").read_text()
+    import adversarial
+    for text in ["BEGIN HIDDEN TESTS", *adversarial.HIDDEN]:
+        assert text not in log, text
+    for student, (_, _, forbidden, status) in expected.items():
+        if status != "graded":
+            assert not (out / "feedback" / f"{student}.html").exists()
             continue
         html = (out / "feedback" / f"{student}.html").read_text()
-        assert "BEGIN HIDDEN TESTS" not in html and "neuroai.autograde" not in html
-        assert "check(&quot;" not in html and 'check("' not in html
+        for text in ["BEGIN HIDDEN TESTS", *forbidden]:
+            escaped = text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+            assert text not in html and escaped not in html, (student, text)
+        assert 'check("' not in html and "check(&quot;" not in html
     wrong = next(s for s in expected if s.startswith("mistake_in_"))
     html = (out / "feedback" / f"{wrong}.html").read_text()
-    assert "GradingFailure" in html and "hidden case" in html     # the student learns what failed
+    assert "FAILED" in html and "hidden case" in html          # the student learns what failed
+
+
+def test_grading_again_reuses_the_stored_grades(graded):
+    lesson_id, expected, folder, out, got_rows, _ = graded
+    start = time.perf_counter()
+    done = grade(folder, out, "--lesson", lesson_id)
+    assert done.returncode == 0, done.stderr
+    n_bad = sum(status != "graded" for *_, status in expected.values())
+    assert f"{len(expected) - n_bad} already graded before" in done.stdout or \
+        f"{len(expected)} already graded before" in done.stdout, done.stdout
+    assert rows(out) == got_rows
+    assert time.perf_counter() - start < 60
+
+
+def test_a_killed_run_resumes_without_lost_or_doubled_grades(tmp_path):
+    lesson_id = ROBUSTNESS_LESSON
+    entries = {k: v for k, v in cases(lesson_id).items() if k in ("instructor", "blank") or k.startswith("mistake_in_")}
+    for i in range(3):
+        entries[f"copy_{i}"] = entries["instructor"]                 # same content: graded once
+    folder, out = tmp_path / "submissions", tmp_path / "graded"
+    folder.mkdir()
+    write(folder, lesson_id, entries)
+    proc = subprocess.Popen([sys.executable, "-m", "neuroai", "grade", str(folder), "--out", str(out), "--lesson",
+                             lesson_id, "--jobs", "1", "--no-progress"], cwd=ROOT, env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list((out / "store").glob("*.json"))) < 2:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stored = len(list((out / "store").glob("*.json")))
+    assert 2 <= stored < 6 and not (out / "grades.csv").exists()
+    done = grade(folder, out, "--lesson", lesson_id)
+    assert done.returncode == 0, done.stderr
+    got = rows(out)
+    assert sorted(got) == sorted(entries)                          # every student once
+    assert len(list((out / "store").glob("*.json"))) == 6          # one grade per distinct submission
+    full = points(lesson_id)
+    for student, (_, want, *_rest) in entries.items():
+        assert {k: float(got[student][k]) for k in full} == {k: float(v) for k, v in want.items()}, student
+
+
+def test_refuses_to_grade_without_a_sandbox(tmp_path, monkeypatch, capsys):
+    from neuroai import cli, sandbox
+    monkeypatch.setattr(sandbox, "_probe", {"mode": sandbox.SandboxUnavailable("no namespaces here")})
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "a.ipynb").write_text(lessons.get(ROBUSTNESS_LESSON).path("source").read_text())
+    assert cli.main(["grade", str(tmp_path / "s"), "--out", str(tmp_path / "o")]) == 3
+    assert "no namespaces here" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "grades.csv").exists()
 
 
 def test_grade_rejects_a_missing_folder(tmp_path):
@@ -124,3 +186,14 @@ def test_no_two_submissions_share_a_student_id(tmp_path):
         (tmp_path / name).write_text("{}")
     found = find_submissions(tmp_path)
     assert len(found) == 3 and len(set(found.values())) == 3
+
+
+def test_grading_benchmark_agrees_with_plain_nbgrader(tmp_path):
+    """`neuroai bench --grading` on a few submissions: both graders run and give the same scores."""
+    done = subprocess.run([sys.executable, "-m", "neuroai", "bench", "--grading", ROBUSTNESS_LESSON, "--submissions",
+                           "3", "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = __import__("json").loads((tmp_path / "grading.json").read_text())
+    assert result["submissions"] == 3 and result["graded_by_nbgrader"] == 3 and result["scores_agree"]
+    assert result["nbgrader_seconds"] > 0 and result["neuroai_seconds"] > 0
+    assert "Speed-up" in (tmp_path / "grading.md").read_text()

@@ -4,7 +4,11 @@
     check("plasticity-geometry", "mirror_step", mirror_step)
 
 `check` calls the student's function and the reference implementation (solutions/<lesson>.py) on the
-same randomized inputs (made by autograder/<lesson>.py) and compares the outputs. It raises
+same randomized inputs (made by autograder/<lesson>.py) and compares the outputs, in-process: that is
+the instructor's own run of the notebook (and nbval's). `neuroai grade` does not trust the student's
+kernel: it reads from each `check(...)` line which function a graded cell checks, and then uses
+`reference_cases` and `compare` below from its own process, with the student's code in a sandbox
+(neuroai.grading, neuroai.sandbox). It raises
 `GradingFailure` (an AssertionError) with a message that names the case but shows no reference values.
 How the comparison runs can change here, in one place, without touching any lesson.
 
@@ -21,6 +25,7 @@ MISTAKES are the tests' evidence that the hidden cases are sharp: each plausible
 reference versions, so one wrong function costs only its own points.
 """
 import copy
+import inspect
 import math
 import os
 import signal
@@ -109,8 +114,16 @@ def compare(got, expected, rtol=1e-6, atol=1e-9):
             return "NaN where a number was expected (or the other way round)"
         close = torch.isclose(got_t, exp_t, rtol=rtol, atol=atol, equal_nan=True)
         if not bool(close.all()):
-            err = (got_t - exp_t).abs().nan_to_num(nan=0.0, posinf=math.inf).max().item()
-            return f"{int((~close).sum())} of {close.numel()} values differ (largest error {err:.3g})"
+            # How far off is not said: with one value, the size of the error gives the answer away.
+            return f"{int((~close).sum())} of {close.numel()} values differ beyond the tolerance"
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or set(got) != set(expected):
+            return f"expected a dict with keys {sorted(expected)}"
+        for key in expected:
+            reason = compare(got[key], expected[key], rtol, atol)
+            if reason:
+                return f"key {key!r}: {reason}"
         return None
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
@@ -126,9 +139,49 @@ def compare(got, expected, rtol=1e-6, atol=1e-9):
         except (TypeError, ValueError):
             return f"returned {type(got).__name__}, expected a number"
         if not math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
-            return f"value differs (error {abs(value - expected):.3g})"
+            return "value differs beyond the tolerance"
         return None
     return None if got == expected else "value differs"
+
+
+def reference_cases(lesson_id, name, seed=None):
+    """The hidden cases of one graded function, computed with the reference, in the grader's process:
+    a list of (kwargs, expected output, {dependency: [(its bound arguments, its output), ...]}).
+    The last item records every call the reference made to the graded functions it uses on that
+    case, so the sandboxed grader can answer the same calls from a student's function with the
+    reference's answers (isolation) without the reference's code ever entering the sandbox."""
+    spec = lessons.load_autograder_spec(lesson_id).GRADED
+    if name not in spec:
+        raise KeyError(f"{name!r} is not a graded function of {lesson_id!r} (graded: {', '.join(spec)})")
+    entry = spec[name]
+    reference = lessons.load_reference(lesson_id)
+    reference_fn = getattr(reference, name)
+    seed = zlib.crc32(f"{lesson_id}/{name}".encode()) if seed is None else seed
+    out = []
+    for kwargs in entry["cases"](torch.Generator().manual_seed(seed)):
+        calls = {dep: [] for dep in entry.get("uses", ())}
+        originals = {dep: getattr(reference, dep) for dep in calls}
+
+        def recorder(dep):
+            original, signature = originals[dep], inspect.signature(originals[dep])
+
+            def record(*args, **kw):
+                bound = signature.bind(*args, **kw)
+                bound.apply_defaults()
+                result = original(*args, **kw)
+                calls[dep].append((copy.deepcopy(dict(bound.arguments)), copy.deepcopy(result)))
+                return result
+            return record
+
+        try:
+            for dep in calls:
+                setattr(reference, dep, recorder(dep))
+            expected = reference_fn(**copy.deepcopy(kwargs))
+        finally:
+            for dep, original in originals.items():
+                setattr(reference, dep, original)
+        out.append((kwargs, expected, calls))
+    return out
 
 
 def check(lesson_id, name, student_fn, seed=None):

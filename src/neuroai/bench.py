@@ -75,6 +75,10 @@ def table(rows):
 
 
 def cmd_bench(args):
+    if args.grading:
+        lesson_id = (args.lessons or ["plasticity-geometry"])[0]
+        result = bench_grading(lesson_id, args.submissions, args.out, args.jobs)
+        return 0 if result["scores_agree"] and result["nbgrader_ok"] else 1
     ids = args.lessons or list(lessons.LESSONS)
     rows = []
     for lesson_id in ids:
@@ -90,3 +94,98 @@ def cmd_bench(args):
     print(f"written: {out / 'bench.md'}, {out / 'bench.json'}")
     ok = all(r["notebook_ok"] and r["holds"] and r["within_budget"] for r in rows)
     return 0 if ok else 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# `neuroai bench --grading`: plain `nbgrader autograde` against `neuroai grade` on the same submissions.
+
+def honest_submissions(lesson_id, n, folder):
+    """n distinct honest submissions (full solutions, blank releases, one planted mistake each), each
+    made unique by a comment so no grader can reuse another's result. Returns {student: expected}."""
+    import nbformat
+
+    from neuroai import grading
+    spec = lessons.load_autograder_spec(lesson_id)
+    kinds = [("solved", {}), ("blank", None)] + [(f"mistake_{k}", {k: v[:2]}) for k, v in spec.MISTAKES.items()]
+    folder.mkdir(parents=True, exist_ok=True)
+    made = {}
+    for i in range(n):
+        kind, changes = kinds[i % len(kinds)]
+        if changes is None:
+            nb = nbformat.read(lessons.get(lesson_id).path("student"), as_version=4)
+        else:
+            nb = grading.solved_notebook(lesson_id, changes)
+        first = next(c for c in nb.cells if c.cell_type == "code")
+        first.source += f"\n# submission {i}"
+        student = f"s{i:03d}_{kind}"
+        nbformat.write(nb, folder / f"{student}.ipynb")
+        made[student] = kind
+    return made
+
+
+def _nbgrader_scores(course, lesson_id, students):
+    from nbgrader.api import Gradebook, MissingEntry
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in students:
+            try:
+                submission = gb.find_submission_notebook(lesson_id, lesson_id, student)
+            except MissingEntry:
+                continue
+            scores[student] = {g.name: float(g.score) for g in submission.grades}
+    return scores
+
+
+def bench_grading(lesson_id, n=40, out=None, jobs=None):
+    import csv
+    import shutil
+
+    from neuroai import grading
+    lesson = lessons.get(lesson_id)
+    out = Path(out) if out else lessons.course_root() / "build" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="neuroai-bench-grading-") as tmp:
+        tmp = Path(tmp)
+        made = honest_submissions(lesson_id, n, tmp / "submissions")
+
+        course = tmp / "nbgrader-course"                     # plain nbgrader, as its docs describe
+        course.mkdir()
+        grading._course_folder(course, lesson)
+        for student in made:
+            target = course / "submitted" / student / lesson_id / f"{lesson_id}.ipynb"
+            target.parent.mkdir(parents=True)
+            shutil.copy(tmp / "submissions" / f"{student}.ipynb", target)
+        print(f"plain nbgrader autograde: {n} submissions ...", flush=True)
+        start = time.perf_counter()
+        done = grading._nbgrader(course, "autograde", lesson_id, timeout=24 * 3600)
+        plain_s = time.perf_counter() - start
+        plain = _nbgrader_scores(course, lesson_id, made)
+
+        print(f"neuroai grade: {n} submissions ...", flush=True)
+        start = time.perf_counter()
+        rows, summary = grading.grade(tmp / "submissions", lesson_id, tmp / "graded", progress=False, jobs=jobs)
+        ours_s = time.perf_counter() - start
+        ours = {r["student"]: {k: float(r[k]) for k in plain.get(r["student"], {})} for r in rows}
+
+    disagree = sorted(s for s in made if plain.get(s) != ours.get(s))
+    result = {"lesson": lesson_id, "submissions": n, "cores": os.cpu_count(), "jobs": summary["jobs"],
+              "nbgrader_seconds": round(plain_s, 1), "neuroai_seconds": round(ours_s, 1),
+              "nbgrader_per_minute": round(60 * n / plain_s, 1), "neuroai_per_minute": round(60 * n / ours_s, 1),
+              "speedup": round(plain_s / ours_s, 2), "nbgrader_ok": done.returncode == 0,
+              "graded_by_nbgrader": len(plain), "scores_agree": not disagree, "disagree": disagree[:20]}
+    text = (f"Grading {n} honest submissions of `{lesson_id}` on {os.cpu_count()} cores, "
+            f"{time.strftime('%Y-%m-%d')}.\n\n| grader | seconds | submissions / minute |\n|---|---|---|\n"
+            f"| plain `nbgrader autograde` (one kernel per notebook, in series, whole notebook) | "
+            f"{plain_s:.1f} | {result['nbgrader_per_minute']} |\n"
+            f"| `neuroai grade` ({summary['jobs']} sandboxes in parallel, feedback included) | {ours_s:.1f} | "
+            f"{result['neuroai_per_minute']} |\n\nSpeed-up: {result['speedup']}x. Scores agree on every "
+            f"submission: {'yes' if not disagree else 'NO: ' + ', '.join(disagree[:10])}.\n")
+    (out / "grading.md").write_text(text)
+    (out / "grading.json").write_text(json.dumps(result, indent=2))
+    with open(out / "grading-scores.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "kind", "nbgrader", "neuroai"])
+        for s, kind in made.items():
+            writer.writerow([s, kind, sum(plain.get(s, {}).values()), sum(ours.get(s, {}).values())])
+    print(text)
+    return result

@@ -5,6 +5,8 @@
     neuroai release [ID ...]                     generate the student notebooks in modules/ (nbgrader)
     neuroai grade DIR [--lesson ID]              autograde a folder of submissions; CSV and feedback
     neuroai bench [ID ...]                       time each lesson's notebook and reproduce command
+    neuroai grade-one DIR --index I              grade one submission (the job a Kubernetes Job runs)
+    neuroai bench --grading [ID]                 plain nbgrader against neuroai grade, same submissions
     neuroai book build                           build the executed book (what `course.py book` runs)
 """
 import argparse
@@ -93,10 +95,23 @@ def main(argv=None):
     p.add_argument("--lesson", default=None, help="lesson id (default: from the notebooks' names)")
     p.add_argument("--out", default=None, help="output folder (default: SUBMISSIONS-graded)")
     p.add_argument("--timeout", type=int, default=60, help="seconds per notebook cell")
+    p.add_argument("--jobs", type=int, default=None, help="parallel sandboxes (default: one per core)")
+    p.add_argument("--no-progress", action="store_true")
+
+    p = sub.add_parser("grade-one", help="grade one submission and store its grade (the per-submission job)")
+    p.add_argument("submissions", help="the submissions folder, as for `grade`")
+    p.add_argument("--index", type=int, required=True, help="which submission (0-based, in `grade`'s order)")
+    p.add_argument("--lesson", default=None)
+    p.add_argument("--out", default=None, help="output folder shared with `grade` (its store/ holds the grade)")
+    p.add_argument("--timeout", type=int, default=60, help="seconds per notebook cell")
 
     p = sub.add_parser("bench", help="time each lesson's solution notebook and reproduce command")
     p.add_argument("lessons", nargs="*", help="lesson ids (default: all)")
     p.add_argument("--out", default=None, help="where to write the table (default build/bench)")
+    p.add_argument("--grading", action="store_true",
+                   help="instead: grade the same honest submissions with plain nbgrader and with neuroai grade")
+    p.add_argument("--submissions", type=int, default=40, help="with --grading: how many (default 40)")
+    p.add_argument("--jobs", type=int, default=None, help="with --grading: parallel sandboxes")
 
     p = sub.add_parser("book", help="build the book")
     p.add_argument("action", choices=["build", "pages"],
@@ -116,6 +131,9 @@ def main(argv=None):
         if args.command == "grade":
             from neuroai import grading
             return grading.cmd_grade(args)
+        if args.command == "grade-one":
+            from neuroai import grading
+            return grading.cmd_grade_one(args)
         if args.command == "bench":
             from neuroai import bench
             return bench.cmd_bench(args)

@@ -8,7 +8,12 @@ nbgrader does the work (generate_assignment, autograde, generate_feedback, its g
 lays out the nbgrader course folder it needs, runs each submission in its own process so that one bad
 submission never stops the others, and exports per-exercise scores.
 """
+import builtins
+import copy
 import csv
+import hashlib
+import inspect
+import io
 import json
 import os
 import re
@@ -17,12 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests
 
-from neuroai import lessons
+from neuroai import autograde, lessons, sandbox, wire
 
 RAISES_TAG = "raises-exception"          # nbval: this cell may raise (in the student notebook)
 DEPENDENT_TAG = "exercise-dependent"     # instructor notebook: this cell calls the student's code
@@ -82,6 +89,33 @@ def student_notebook(lesson_id):
             cell.execution_count = None
             cell.outputs = []
     nb.metadata["neuroai"] = {"lesson": lesson.id, "generated_from": f"solutions/{lesson.id}.ipynb"}
+    return nb
+
+
+def default_out(folder):
+    """Where `neuroai grade FOLDER` writes by default: FOLDER-graded, next to it."""
+    return Path(str(Path(folder).resolve()) + "-graded")
+
+
+def solved_notebook(lesson_id, changes=None, prefix=None):
+    """The student notebook with every exercise filled in with the instructor's solution, then
+    `changes` applied ({grade_id: (old, new)} replaces text in that exercise) and `prefix` added
+    ({grade_id: code} puts code before that exercise's function). Tests and benchmarks use it to
+    submit as a student would."""
+    lesson = lessons.get(lesson_id)
+    source = nbformat.read(lesson.path("source"), as_version=4)
+    solutions = {_nbgrader_meta(c)["grade_id"]: c.source for c in source.cells if _nbgrader_meta(c).get("solution")}
+    nb = nbformat.read(lesson.path("student"), as_version=4)
+    for cell in nb.cells:
+        grade_id = _nbgrader_meta(cell).get("grade_id")
+        if _nbgrader_meta(cell).get("solution"):
+            cell.source = solutions[grade_id]
+            if grade_id in (changes or {}):
+                old, new = changes[grade_id]
+                if old not in cell.source:
+                    raise ValueError(f"{old!r} is not in {grade_id}")
+                cell.source = cell.source.replace(old, new, 1)
+            cell.source = (prefix or {}).get(grade_id, "") + cell.source
     return nb
 
 
@@ -157,119 +191,563 @@ def _infer_lesson(submissions):
     raise ValueError("cannot tell which lesson these notebooks are; pass --lesson")
 
 
-def _prepare(path, target):
-    """Read a submission, keep the cells up to the last graded cell (the experiment after the exercises
-    is for learning, not grading), and write it for nbgrader. Raises ValueError if unreadable."""
+# ---------------------------------------------------------------------------------------------------
+# Hardened grading: the student's code runs in a sandbox (neuroai.sandbox, neuroai.grade_worker);
+# everything that decides a score happens here, in the grader's own process.
+
+GRADER_FILES = ("grading.py", "grade_worker.py", "sandbox.py", "wire.py", "autograde.py", "lessons.py")
+CHECK_CALL = re.compile(r"""check\(\s*["']([\w-]+)["']\s*,\s*["'](\w+)["']""")
+BUILTIN_ERRORS = {name for name in dir(builtins)
+                  if name.endswith(("Error", "Exception", "Exit", "Interrupt", "Warning", "Iteration"))}
+STATUS_KINDS = {"ok", "missing", "not-callable", "raised", "not-plain-data"}
+
+
+@dataclass
+class Settings:
+    cell_seconds: float = 60          # one notebook cell (`--timeout`)
+    call_seconds: float = float(os.environ.get("NEUROAI_CASE_SECONDS", 10))   # one call of a function
+    grace_seconds: float = 10         # the sandbox's own limits act first; the grader kills after this
+
+    @property
+    def function_seconds(self):       # all hidden cases of one function
+        return 3 * self.call_seconds
+
+
+def _nbgrader_meta(cell):
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def grading_plan(lesson_id):
+    """What the grader knows and the student never sees: the graded cells and their points, the
+    functions each one checks, and every hidden case with the reference's answer."""
+    lesson = lessons.get(lesson_id)
+    source = nbformat.read(lesson.path("source"), as_version=4)
+    release = nbformat.read(lesson.path("student"), as_version=4)
+    tests = {}
+    for cell in source.cells:
+        meta = _nbgrader_meta(cell)
+        if meta.get("grade") and cell.cell_type == "code":
+            names = [n for lid, n in CHECK_CALL.findall(cell.source) if lid == lesson_id]
+            tests[meta["grade_id"]] = {"points": float(meta.get("points", 0)), "functions": names}
+    spec = lessons.load_autograder_spec(lesson_id).GRADED
+    functions = {}
+    for name in dict.fromkeys(n for t in tests.values() for n in t["functions"]):
+        reference = lessons.load_reference(lesson_id)
+        functions[name] = {"cases": autograde.reference_cases(lesson_id, name),
+                           "rtol": spec[name].get("rtol", 1e-6), "atol": spec[name].get("atol", 1e-9),
+                           "uses": list(spec[name].get("uses", ())),
+                           "signatures": {dep: _signature(getattr(reference, dep))
+                                          for dep in spec[name].get("uses", ())}}
+    digest = hashlib.sha256()
+    for path in [lesson.path("reference"), lesson.path("autograder"), lesson.path("source"), lesson.path("student"),
+                 *(Path(__file__).parent / f for f in GRADER_FILES)]:
+        digest.update(Path(path).read_bytes())
+    return {"lesson": lesson_id, "release": release, "tests": tests, "functions": functions,
+            "version": digest.hexdigest()[:16]}
+
+
+def _signature(fn):
+    params = inspect.signature(fn).parameters
+    defaults = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
+    return list(params), defaults
+
+
+def job_cells(nb, plan):
+    """The code cells to run, nbgrader's way: test and locked cells come from the release (a student
+    cannot edit a test), solution cells and cells the student added from the submission. Cells
+    after the last test cell (the experiment) are not run. Returns (cells, notes for feedback)."""
+    release = {}
+    for i, cell in enumerate(plan["release"].cells):
+        gid = _nbgrader_meta(cell).get("grade_id")
+        if gid:
+            release[gid] = (i, cell)
+    last_test = max((release[g][0] for g in plan["tests"] if g in release), default=len(plan["release"].cells))
+    cells, used, notes = [], set(), []
+    for index, cell in enumerate(nb.cells):
+        meta = _nbgrader_meta(cell)
+        gid = meta.get("grade_id")
+        position = None
+        if isinstance(gid, str) and gid in release and gid not in used:
+            used.add(gid)
+            position, original = release[gid]
+            if not _nbgrader_meta(original).get("solution"):
+                cell = original                                        # tests and locked cells: release text
+        if cell.get("cell_type") == "code" and isinstance(cell.get("source"), str):
+            cells.append({"index": index, "source": cell["source"], "grade_id": gid if position is not None else None})
+        if position is not None and position >= last_test:
+            break
+    missing = [g for g in release if g not in used and release[g][0] <= last_test]
+    if missing:
+        notes.append("cells missing from the submission (deleted, or their metadata changed): " + ", ".join(missing))
+    kernel = nb.get("metadata", {}).get("kernelspec", {})
+    if isinstance(kernel, dict) and kernel.get("language", "python") != "python":
+        notes.append(f"the notebook says its kernel is {kernel.get('language')!r}; it was run as Python")
+    return cells, notes
+
+
+MAX_SUBMISSION_BYTES = 50 * 2**20
+
+
+def read_submission(data):
+    """A submission's bytes -> nbformat v4 notebook (v3 is converted). Raises ValueError when unusable."""
+    if len(data) > MAX_SUBMISSION_BYTES:
+        raise ValueError(f"could not read the notebook: it is larger than {MAX_SUBMISSION_BYTES // 2**20} MB")
     try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as err:  # invalid JSON, wrong format, unreadable file
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception as err:
         raise ValueError(f"could not read the notebook: {type(err).__name__}: {str(err)[:200]}") from None
-    graded = [i for i, c in enumerate(nb.cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
-    if graded:
-        nb.cells = nb.cells[: graded[-1] + 1]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, target)
+    if not isinstance(nb.get("cells"), list) or not all(isinstance(c, dict) for c in nb.cells):
+        raise ValueError("could not read the notebook: it has no list of cells")
+    return nb
 
 
-def _scores(course, lesson_id, students):
-    """Per-exercise scores from nbgrader's gradebook: {student: {grade_id: score}}, and max points."""
-    from nbgrader.api import Gradebook, MissingEntry
+def _font_caches():
+    try:
+        import matplotlib
+        return list(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
+    except Exception:
+        return []
 
-    scores, max_points = {}, {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        assignment = gb.find_assignment(lesson_id)
-        for notebook in assignment.notebooks:
-            for cell in notebook.grade_cells:
-                max_points[cell.name] = cell.max_score
-        for student in students:
-            try:
-                submission = gb.find_submission_notebook(lesson_id, lesson_id, student)
-            except MissingEntry:
+
+def _secret(plan, names, settings):
+    """The hidden cases for the sandbox, sent on stdin after the notebook's cells have run: inputs and
+    the reference's answers to dependency calls, never the expected outputs."""
+    arrays, functions = {}, []
+
+    def put(value):
+        tree, arrs = wire.encode(value)
+        renamed = {k: f"s{len(arrays) + i}" for i, k in enumerate(arrs)}
+        for k, a in arrs.items():
+            arrays[renamed[k]] = a
+        return _rename_tree(tree, renamed)
+
+    for name in names:
+        f = plan["functions"][name]
+        deps = []
+        for dep in f["uses"]:
+            params, defaults = f["signatures"][dep]
+            deps.append({"name": dep, "params": params, "defaults": put(defaults),
+                         "calls": [[[put(kw), put(out)] for kw, out in calls[dep]] for _, _, calls in f["cases"]]})
+        functions.append({"name": name, "cases": [put(kw) for kw, _, _ in f["cases"]], "deps": deps})
+    head = json.dumps({"functions": functions, "call_seconds": settings.call_seconds,
+                       "function_seconds": settings.function_seconds}).encode()
+    buffer = io.BytesIO()
+    wire.save_arrays(buffer, arrays)
+    return len(head).to_bytes(8, "big") + head + buffer.getvalue()
+
+
+def _rename_tree(tree, names):
+    if isinstance(tree, dict):
+        if tree.get("t") in ("ndarray", "tensor"):
+            return {**tree, "a": names[tree["a"]]}
+        if tree.get("t") in ("list", "tuple"):
+            return {**tree, "v": [_rename_tree(x, names) for x in tree["v"]]}
+        if tree.get("t") == "dict":
+            return {**tree, "v": [[k, _rename_tree(x, names)] for k, x in tree["v"]]}
+    return tree
+
+
+def judge(plan, name, files, ended):
+    """The grader's verdict on one function from what the sandbox left: (passed, message). Nothing the
+    sandbox wrote is shown to the student as text; messages are composed here."""
+    f = plan["functions"][name]
+    n = len(f["cases"])
+    raw = files.get(f"result-{name}.json")
+    if raw is None:
+        if ended == "timeout":
+            return False, f"{name}: stopped, it ran longer than the time limit on the hidden cases"
+        return False, f"{name}: its process ended before it returned (a crash, os._exit or a signal)"
+    try:
+        result = json.loads(raw)
+        status = result["status"]
+        kind = status["kind"]
+        assert kind in STATUS_KINDS
+        arrays = wire.load_arrays(io.BytesIO(files.get(f"result-{name}.npz", b"")))
+    except Exception:
+        return False, f"{name}: the grader could not read what it returned"
+    if kind == "missing":
+        return False, f"{name} is not defined (did its cell run?)"
+    if kind == "not-callable":
+        return False, f"{name} is not a function"
+    if kind in ("raised", "not-plain-data"):
+        case = status.get("case")
+        case = case + 1 if isinstance(case, int) and 0 <= case < n else "?"
+        error = status.get("error") if status.get("error") in BUILTIN_ERRORS else "an exception"
+        if error == "NotImplementedError":
+            return False, f"{name} is not implemented yet (it raises NotImplementedError)"
+        if kind == "not-plain-data":
+            return False, (f"{name}, hidden case {case} of {n}: it returned something that is not plain data "
+                           "(use tensors, arrays, numbers, strings, lists, tuples or dicts)")
+        return False, f"{name}, hidden case {case} of {n}: raised {error} (run the visible test to see the message)"
+    outputs = result.get("outputs")
+    if not isinstance(outputs, list) or len(outputs) != n:
+        return False, f"{name}: the grader could not read what it returned"
+    for i, ((kwargs, expected, _), tree) in enumerate(zip(f["cases"], outputs), start=1):
+        where = f"{name}, hidden case {i} of {n} ({autograde.describe(kwargs)})"
+        try:
+            got = wire.decode(tree, arrays)
+        except (wire.WireError, ValueError, TypeError, KeyError, RecursionError):
+            return False, f"{where}: the grader could not read what it returned"
+        reason = autograde.compare(got, expected, f["rtol"], f["atol"])
+        if reason:
+            return False, f"{where}: {reason}"
+    return True, f"{name}: {n} hidden cases passed"
+
+
+def grade_submission(plan, data, settings=None, slot=0):
+    """Grade one submission (its bytes) in the sandbox. Returns a record: scores per test cell,
+    verdict per function, what each cell printed (before any hidden case entered the sandbox)."""
+    settings = settings or Settings()
+    start = time.perf_counter()
+    record = {"version": plan["version"], "lesson": plan["lesson"], "scores": {}, "functions": {},
+              "cells": {}, "notes": [], "status": "graded"}
+    try:
+        nb = read_submission(data)
+    except ValueError as err:
+        record.update(status=str(err), scores={g: 0.0 for g in plan["tests"]})
+        return record
+    cells, record["notes"] = job_cells(nb, plan)
+    remaining = list(plan["functions"])
+    skip = set()
+    for attempt in range(4):
+        if not remaining:
+            break
+        run_cells = [c for c in cells if c["index"] not in skip]
+        state = {"ready": False, "cell": None, "cell_start": 0.0, "function": None, "function_start": 0.0,
+                 "records": {}, "finished": set(), "last_cell": None, "violation": None}
+
+        def on_progress(line, now, state=state):
+            if line is not None:
+                word = line.split(" ", 2)
+                if line == "ready" and not state["ready"]:
+                    state["ready"] = True
+                    if state["cell"] is not None:         # sent while a cell was still running: forged
+                        state["violation"] = state["cell"]
+                        return f"cell {state['cell']} interfered with the grader's protocol"
+                elif word[0] == "record" and not state["ready"] and len(word) > 1:
+                    try:
+                        rec = json.loads(line[len("record "):])
+                        state["records"][int(rec["index"])] = {"output": str(rec.get("output", ""))[-20000:],
+                                                               "error": str(rec.get("error") or "")[:500]}
+                    except (ValueError, KeyError, TypeError):
+                        pass
+                elif word[0] in ("cell", "record", "ready") and state["ready"]:
+                    state["violation"] = state["last_cell"]   # the notebook spoke after "ready": forged
+                    return f"cell {state['last_cell']} interfered with the grader's protocol"
+                elif word[0] == "cell" and len(word) == 3:
+                    state["cell"] = int(word[1]) if word[2] == "start" and word[1].isdigit() else None
+                    state["last_cell"] = state["cell"] if state["cell"] is not None else state["last_cell"]
+                    state["cell_start"] = now
+                elif word[0] == "function" and len(word) == 3 and state["ready"]:
+                    state["function"] = word[1] if word[2] == "start" else None
+                    if word[2] == "done":
+                        state["finished"].add(word[1])
+                    state["function_start"] = now
+            if state["cell"] is not None and now - state["cell_start"] > settings.cell_seconds + settings.grace_seconds:
+                return f"cell {state['cell']} ran longer than {settings.cell_seconds:g} s"
+            if state["function"] is not None and (now - state["function_start"] >
+                                                  settings.function_seconds + settings.grace_seconds):
+                return f"{state['function']} ran longer than {settings.function_seconds:g} s"
+            return None
+
+        with tempfile.TemporaryDirectory(prefix="neuroai-job-") as job:
+            Path(job, "cells.json").write_text(json.dumps({"cells": run_cells, "cell_seconds": settings.cell_seconds}))
+            for font_cache in _font_caches():                # saves matplotlib a font scan per sandbox
+                shutil.copy(font_cache, Path(job, font_cache.name))
+            os.chmod(job, 0o755)
+            for path in Path(job).iterdir():
+                os.chmod(path, 0o644)
+            limits = sandbox.Limits(wall_seconds=settings.cell_seconds * (len(run_cells) + 1)
+                                    + settings.function_seconds * len(remaining) + 60)
+            outcome = sandbox.run(job, [sys.executable, "-m", "neuroai.grade_worker", "/job/in", "/job/out"],
+                                  limits=limits, slot=slot, on_progress=on_progress,
+                                  secret=_secret(plan, remaining, settings))
+        if not record["cells"] or state["records"]:
+            record["cells"] = {str(k): v for k, v in state["records"].items()}
+        if state["violation"] is not None:
+            skip.add(state["violation"])
+            record["notes"].append(f"cell {state['violation']} interfered with the grader (it wrote to the "
+                                   "grader's channel); the notebook was run again without it")
+            continue
+        if outcome.killed and not state["ready"] and state["cell"] is not None:
+            skip.add(state["cell"])                       # rerun without the cell that hung or crashed
+            record["notes"].append(f"cell {state['cell']} was stopped: {outcome.killed}; the notebook was "
+                                   "run again without it")
+            continue
+        if not state["ready"]:
+            crashed = next((c["index"] for c in run_cells if c["index"] not in state["records"]), None)
+            if crashed is not None and crashed not in skip:
+                skip.add(crashed)
+                record["notes"].append(f"cell {crashed} ended the notebook's process; it was run again without it")
                 continue
-            scores[student] = {g.name: g.score for g in submission.grades}
-    return scores, max_points
+        if outcome.killed:                                 # in the function phase
+            name = state["function"]
+            if name in remaining:
+                record["functions"][name] = judge(plan, name, {}, "timeout")
+                remaining.remove(name)
+            continue                                       # the others again, in a fresh sandbox
+        for name in list(remaining):
+            raw = outcome.files.get(f"status-{name}.json")
+            if raw is None and f"result-{name}.json" not in outcome.files:
+                continue
+            try:
+                ended = json.loads(raw).get("ended") if raw else None
+            except (ValueError, AttributeError):
+                ended = None
+            record["functions"][name] = judge(plan, name, outcome.files, ended)
+            remaining.remove(name)
+        if remaining and state["function"] in remaining:   # the worker itself died during this one
+            record["functions"][state["function"]] = judge(plan, state["function"], {}, None)
+            remaining.remove(state["function"])
+    for name in remaining:
+        record["functions"][name] = (False, f"{name}: not graded, the notebook's process stopped before it")
+    for gid, test in plan["tests"].items():
+        passed = all(record["functions"].get(n, (False,))[0] for n in test["functions"]) and test["functions"]
+        record["scores"][gid] = test["points"] if passed else 0.0
+    record["seconds"] = round(time.perf_counter() - start, 2)
+    return record
 
 
-def default_out(folder):
-    """Where `neuroai grade FOLDER` writes by default: FOLDER-graded, next to it."""
-    return Path(str(Path(folder).resolve()) + "-graded")
+# ---------------------------------------------------------------------------------------------------
+# A batch: parallel, stored once per (submission content, grader version), then nbgrader's gradebook
+# and feedback.
+
+def _store_path(out, plan, data):
+    return out / "store" / f"{hashlib.sha256(data).hexdigest()}-{plan['version']}.json"
 
 
-def grade(folder, lesson_id=None, out=None, timeout=60, progress=True):
-    """Autograde every submission in `folder`. Returns the rows written to grades.csv."""
+def _write_atomic(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def grade_and_store(plan, data, out, settings=None, slot=0):
+    """The per-submission job: grade one submission's bytes in the sandbox and store the record under
+    OUT/store by content hash and grader version (atomically). Returns the record. The local executor
+    runs it in threads; a Kubernetes Job runs it in one pod per submission (`neuroai grade-one`)."""
+    stored = _store_path(out, plan, data)
+    if stored.exists():
+        try:
+            return json.loads(stored.read_text())
+        except ValueError:
+            pass
+    record = grade_submission(plan, data, settings, slot)
+    _write_atomic(stored, json.dumps(record))
+    return record
+
+
+def cmd_grade_one(args):
+    """`neuroai grade-one DIR --index I`: the I-th submission of DIR (in `neuroai grade`'s order)."""
+    try:
+        sandbox.mode()
+    except sandbox.SandboxUnavailable as err:
+        print(f"neuroai grade-one: {err}", file=sys.stderr)
+        return 3
+    lesson_id = args.lesson or _infer_lesson(find_submissions(args.submissions))
+    submissions = list(find_submissions(args.submissions, lesson_id).items())
+    if not 0 <= args.index < len(submissions):
+        raise ValueError(f"--index {args.index} is out of range: {len(submissions)} submissions")
+    student, path = submissions[args.index]
+    out = Path(args.out) if args.out else default_out(args.submissions)
+    record = grade_and_store(grading_plan(lesson_id), path.read_bytes(), out, Settings(cell_seconds=args.timeout))
+    print(json.dumps({"student": student, "status": record["status"], "scores": record["scores"]}))
+    return 0
+
+
+def _feedback_notebook(plan, nb, record):
+    """The notebook nbgrader turns into the student's feedback: the release's cells (so the gradebook's
+    grade cells all exist), the student's answers in the solution cells, what each cell printed when it
+    ran, and the grader's verdict under each test. No hidden test code, no reference outputs."""
+    release = {_nbgrader_meta(c).get("grade_id"): c for c in plan["release"].cells if _nbgrader_meta(c).get("grade_id")}
+    out = copy.deepcopy(plan["release"])
+    cells, used = [], set()
+    for index, cell in enumerate(nb.cells if nb is not None else []):
+        gid = _nbgrader_meta(cell).get("grade_id")
+        if isinstance(gid, str) and gid in release and gid not in used:
+            used.add(gid)
+            shown = copy.deepcopy(release[gid])              # the release's metadata: nbgrader's grade cells
+            if _nbgrader_meta(shown).get("solution") and isinstance(cell.get("source"), str):
+                shown.source = cell["source"]
+        elif cell.get("cell_type") in ("code", "markdown") and isinstance(cell.get("source"), str):
+            shown = nbformat.v4.new_code_cell(cell["source"]) if cell["cell_type"] == "code" else \
+                nbformat.v4.new_markdown_cell(cell["source"])     # the student's own cell, no grading metadata
+        else:
+            continue
+        if shown.cell_type == "code":
+            ran = record["cells"].get(str(index))
+            text = (ran["output"] if ran else "") + (f"{ran['error']}\n" if ran and ran["error"] else "")
+            shown.outputs = []
+            shown.execution_count = None
+            if gid in plan["tests"] and gid in used:
+                verdicts = [record["functions"].get(n, (False, f"{n}: not graded"))
+                            for n in plan["tests"][gid]["functions"]]
+                text += "".join(("PASSED  " if ok else "FAILED  ") + message + "\n" for ok, message in verdicts)
+            if text:
+                shown.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        cells.append(shown)
+    for gid, cell in release.items():                          # grade cells the student deleted
+        if gid not in used and _nbgrader_meta(cell).get("grade"):
+            shown = copy.deepcopy(cell)
+            if shown.cell_type == "code":
+                verdicts = [record["functions"].get(n, (False, f"{n}: not graded"))
+                            for n in plan["tests"].get(gid, {}).get("functions", [])]
+                shown.outputs = [nbformat.v4.new_output("stream", name="stdout", text="".join(
+                    ("PASSED  " if ok else "FAILED  ") + message + "\n" for ok, message in verdicts))]
+            cells.append(shown)
+    out.cells = cells
+    if record["notes"]:
+        out.cells.insert(0, nbformat.v4.new_markdown_cell("**Grading notes**\n\n" + "\n".join(
+            f"- {note}" for note in record["notes"])))
+    return out
+
+
+def _gradebook(course, lesson_id, results):
+    """Write the grader's scores into nbgrader's gradebook (auto_score of each grade cell)."""
+    import warnings
+
+    from nbgrader.api import Gradebook
+
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        warnings.simplefilter("ignore")              # nbgrader's API trips SQLAlchemy's autoflush warnings
+        for student, record in results.items():
+            gb.update_or_create_student(student)
+            gb.update_or_create_submission(lesson_id, student)
+            for gid, score in record["scores"].items():
+                grade = gb.find_grade(gid, lesson_id, lesson_id, student)
+                grade.auto_score = float(score)
+            gb.db.commit()
+
+
+def grade(folder, lesson_id=None, out=None, timeout=60, progress=True, jobs=None):
+    """Grade every submission in `folder` in the sandbox, `jobs` at a time. Returns the grades.csv rows.
+    Results are stored under OUT/store by content hash and grader version: a second run, or a run
+    restarted after it was killed, reuses them."""
     from tqdm.auto import tqdm
 
+    sandbox.mode()                                          # refuse now if there is no sandbox
     lesson_id = lesson_id or _infer_lesson(find_submissions(folder))
     lesson = lessons.get(lesson_id)
     submissions = find_submissions(folder, lesson_id)
     out = Path(out) if out else default_out(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    plan = grading_plan(lesson_id)
+    settings = Settings(cell_seconds=timeout)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    start = time.perf_counter()
+
+    contents, results, todo = {}, {}, {}
+    for student, path in submissions.items():
+        try:
+            contents[student] = path.read_bytes()
+        except OSError as err:
+            results[student] = {"status": f"could not read the file: {err}", "scores": {g: 0.0 for g in plan["tests"]},
+                                "functions": {}, "cells": {}, "notes": []}
+            continue
+        stored = _store_path(out, plan, contents[student])
+        if stored.exists():
+            try:
+                results[student] = json.loads(stored.read_text())
+                continue
+            except ValueError:
+                pass                                        # a torn file cannot happen (atomic), but regrade
+        todo.setdefault(stored, []).append(student)
+    reused = len(results)
+
+    slots = list(range(jobs))
+    failures = 0
+    with ThreadPoolExecutor(jobs) as pool, tqdm(total=len(todo), desc=f"grading {lesson_id}", unit="submission",
+                                                 disable=not progress) as bar:
+        def work(stored, student):
+            slot = slots.pop()
+            try:
+                return grade_and_store(plan, contents[student], out, settings, slot)
+            finally:
+                slots.append(slot)
+
+        futures = {pool.submit(work, stored, students[0]): stored for stored, students in todo.items()}
+        for future in as_completed(futures):
+            stored = futures[future]
+            try:
+                record = future.result()
+            except sandbox.SandboxUnavailable:
+                raise
+            except Exception as err:                        # a grader bug: report it, keep the others
+                failures += 1
+                record = {"status": f"grading failed: {type(err).__name__}: {err}",
+                          "scores": {g: 0.0 for g in plan["tests"]}, "functions": {}, "cells": {}, "notes": []}
+            for student in todo[stored]:
+                results[student] = record
+            bar.update()
+
+    # nbgrader: gradebook scores, then feedback rendered by nbgrader from the grader's notebooks.
     course = out / "course"
     if course.exists():
         shutil.rmtree(course)
     course.mkdir(parents=True)
     (out / "feedback").mkdir(exist_ok=True)
-    _course_folder(course, lesson, timeout=timeout)
-
-    status, log = {}, []
-    for student, path in tqdm(submissions.items(), desc=f"grading {lesson_id}", disable=not progress):
-        target = course / "submitted" / student / lesson_id / f"{lesson_id}.ipynb"
+    _course_folder(course, lesson)
+    graded = {s: r for s, r in results.items() if r["status"] == "graded"}
+    for student, record in graded.items():
         try:
-            _prepare(path, target)
-        except ValueError as err:
-            status[student] = str(err)
-            continue
-        try:
-            done = _nbgrader(course, "autograde", lesson_id, "--student", student,
-                             timeout=max(600, 20 * timeout))
-            ok = done.returncode == 0
-            detail = done.stderr
-        except subprocess.TimeoutExpired:
-            ok, detail = False, "grading timed out"
-        log.append(f"== {student}\n{detail}")
-        status[student] = "graded" if ok else "grading failed: " + _last_error(detail)
-
-    graded = [s for s, st in status.items() if st == "graded"]
+            nb = read_submission(contents[student])
+        except (ValueError, KeyError):
+            nb = None
+        target = course / "autograded" / student / lesson_id / f"{lesson_id}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(_feedback_notebook(plan, nb, record), target)
+    log = []
     if graded:
+        _gradebook(course, lesson_id, graded)
         done = _nbgrader(course, "generate_feedback", lesson_id)
-        log.append(f"== feedback\n{done.stderr}")
+        log.append(f"== nbgrader generate_feedback\n{done.stderr}")
         for student in graded:
             html = course / "feedback" / student / lesson_id / f"{lesson_id}.html"
             if html.exists():
                 shutil.copy(html, out / "feedback" / f"{student}.html")
 
-    scores, max_points = _scores(course, lesson_id, graded)
+    max_points = {gid: t["points"] for gid, t in plan["tests"].items()}
     rows = []
     for student in submissions:
+        record = results[student]
         row = {"student": student, "lesson": lesson_id}
-        for name in max_points:
-            row[name] = scores.get(student, {}).get(name) or 0.0
-        row["total"] = sum(row[name] for name in max_points)
+        for gid in max_points:
+            row[gid] = float(record["scores"].get(gid, 0.0))
+        row["total"] = sum(row[g] for g in max_points)
         row["max"] = sum(max_points.values())
-        state = status[student]
-        if state == "graded" and student not in scores:
-            state = "graded, but the gradebook has no scores for it"
-        row["status"] = state
+        row["status"] = record["status"]
         rows.append(row)
-    with open(out / "grades.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    (out / "grading.log").write_text("\n".join(log))
-    return rows
+        log.append(f"== {student}: {record['status']}; " + "; ".join(
+            m for _, m in record.get("functions", {}).values()) + "".join(f"\n   note: {n}" for n in record["notes"]))
+    _write_atomic(out / "grades.csv", _csv(rows))
+    (out / "grading.log").write_text("\n".join(log) + "\n")
+    summary = {"graded": sum(r["status"] == "graded" for r in rows),
+               "failed": sum(r["status"] != "graded" for r in rows), "reused": reused,
+               "seconds": round(time.perf_counter() - start, 1), "jobs": jobs}
+    return rows, summary
 
 
-def _last_error(text):
-    lines = [line for line in text.strip().splitlines() if "ERROR" in line or "Error" in line]
-    return (lines[-1] if lines else text.strip()[-200:]).strip()[:300]
+def _csv(rows):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def cmd_grade(args):
-    start = time.perf_counter()
-    rows = grade(args.submissions, args.lesson, args.out, args.timeout)
+    try:
+        rows, summary = grade(args.submissions, args.lesson, args.out, args.timeout, jobs=args.jobs,
+                              progress=not args.no_progress)
+    except sandbox.SandboxUnavailable as err:
+        print(f"neuroai grade: {err}", file=sys.stderr)
+        return 3
     out = Path(args.out) if args.out else default_out(args.submissions)
-    failed = [r for r in rows if r["status"] != "graded"]
     for r in rows:
         print(f"{r['student']:24s} {r['total']:5.1f} / {r['max']:.0f}   {r['status']}")
-    print(f"graded {len(rows) - len(failed)} of {len(rows)} submissions in {time.perf_counter() - start:.0f} s; "
-          f"scores: {out / 'grades.csv'}; feedback: {out / 'feedback'}")
+    print(f"graded {summary['graded']} of {len(rows)} submissions ({summary['failed']} could not be graded, "
+          f"{summary['reused']} already graded before) in {summary['seconds']:.0f} s with {summary['jobs']} "
+          f"parallel sandboxes; scores: {out / 'grades.csv'}; feedback: {out / 'feedback'}")
     return 0
