@@ -95,9 +95,61 @@ def _proxy(name, params, defaults, calls, own):
     return stand_in
 
 
+def _only_me(pid):
+    """A process the notebook forked returns here too, as a copy of the worker: it must stop, not go
+    on running cells or write results."""
+    if os.getpid() != pid:
+        os._exit(0)
+
+
+def _status(pid):
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            fields[key] = value.split()
+    return fields
+
+
+def kill_strays():
+    """Kill every process the notebook left running (daemons, fork bombs): all processes of this uid
+    in the sandbox except this one and its ancestors. Then reap what were our children."""
+    me, uid = os.getpid(), str(os.getuid())
+    keep, pid = {1, me}, me
+    try:
+        while pid > 1:
+            pid = int(_status(pid)["PPid"][0])
+            keep.add(pid)
+    except (OSError, KeyError, IndexError, ValueError):
+        pass
+    for _ in range(100):
+        victims = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) not in keep:
+                try:
+                    if _status(entry)["Uid"][0] == uid:
+                        victims.append(int(entry))
+                except (OSError, KeyError, IndexError):
+                    pass
+        for victim in victims:
+            try:
+                os.kill(victim, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+        if not victims:
+            return
+        time.sleep(0.01)
+
+
 def run_cells(shell, cells, cell_seconds, out_dir, progress_fd):
     from IPython.utils.capture import capture_output
 
+    me = os.getpid()
     records = []
     for cell in cells:
         _progress(progress_fd, f"cell {cell['index']} start")
@@ -112,7 +164,10 @@ def run_cells(shell, cells, cell_seconds, out_dir, progress_fd):
             except BaseException as e:                     # a TimeoutError raised outside run_cell
                 error = f"{type(e).__name__}: {e}"[:500]
             finally:
+                _only_me(me)
                 signal.setitimer(signal.ITIMER_REAL, 0)
+        _only_me(me)
+        kill_strays()                              # what the cell forked does not outlive it
         text = (captured.stdout + captured.stderr)[-MAX_CELL_OUTPUT:]
         records.append({"index": cell["index"], "output": text, "error": error})
         _progress(progress_fd, "record " + json.dumps(records[-1]))
@@ -123,6 +178,7 @@ def run_cells(shell, cells, cell_seconds, out_dir, progress_fd):
 def grade_function(shell, spec, arrays, out_dir, call_seconds):
     """Child process: call one graded function on its cases; write its outputs as plain data."""
     name = spec["name"]
+    me = os.getpid()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
@@ -144,15 +200,18 @@ def grade_function(shell, spec, arrays, out_dir, call_seconds):
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 tree, arrs = wire.encode(got)
             except BaseException as e:
+                _only_me(me)
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 status = {"case": i, "error": type(e).__name__,
                           "kind": "not-plain-data" if isinstance(e, wire.WireError) else "raised"}
                 break
+            _only_me(me)
             renamed = {}
             for key, a in arrs.items():
                 renamed[key] = f"c{i}_{key}"
                 out_arrays[renamed[key]] = a
             outputs.append(_rename(tree, renamed))
+    _only_me(me)
     wire.save_arrays(os.path.join(out_dir, f"result-{name}.npz"), out_arrays)
     _write_json(os.path.join(out_dir, f"result-{name}.json"), {"name": name, "status": status, "outputs": outputs})
 
@@ -189,6 +248,7 @@ def main(argv=None):
     os.chdir(args.out)
     run_cells(shell, job["cells"], job["cell_seconds"], args.out, fd)
 
+    kill_strays()
     # Only now does the grader send the hidden cases (on stdin): nothing the notebook prints from here
     # on reaches the student's feedback, so the cases and the reference's recorded answers cannot leak.
     _progress(fd, "ready")
@@ -227,12 +287,7 @@ def main(argv=None):
                 status = "timeout"
             else:
                 time.sleep(0.005)
-        for _ in range(100):                   # processes the function left behind (a fork bomb)
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                break
-            time.sleep(0.01)
+        kill_strays()                          # processes the function left behind (a fork bomb)
         _write_json(os.path.join(args.out, f"status-{spec['name']}.json"),
                     {"name": spec["name"], "ended": status, "seconds": time.monotonic() - start})
         _progress(fd, f"function {spec['name']} done")

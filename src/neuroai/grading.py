@@ -206,7 +206,7 @@ STATUS_KINDS = {"ok", "missing", "not-callable", "raised", "not-plain-data"}
 class Settings:
     cell_seconds: float = 60          # one notebook cell (`--timeout`)
     call_seconds: float = float(os.environ.get("NEUROAI_CASE_SECONDS", 10))   # one call of a function
-    grace_seconds: float = 10         # the sandbox's own limits act first; the grader kills after this
+    grace_seconds: float = 5          # the sandbox's own limits act first; the grader kills after this
 
     @property
     def function_seconds(self):       # all hidden cases of one function
