@@ -1,0 +1,367 @@
+"""The embodied Turing test, in a simulated swimmer.
+
+Reference implementation of the lesson `embodied-turing-test` (module 1, embodiment), after Zador,
+Escola, Richards et al., "Catalyzing next-generation Artificial Intelligence through NeuroAI", Nature
+Communications 14, 1597 (2023) (arXiv:2210.08340). The paper is a perspective with no experiment; this
+is our minimal, executable version of its central proposal. It reads top to bottom (equation numbers
+as in the lesson's chapter):
+
+  1. the body: a 3-link MuJoCo swimmer (neuroai.sim); the "animal": a variable central pattern
+     generator, a travelling wave of muscle commands                                 (Eq. 1)
+  2. features of behaviour: posture, rhythm, coordination and speed in windows      (Eq. 2)
+  3. the test: a discriminator's held-out AUC, animal vs model (neuroai.turing)     (Eqs. 3-4)
+  4. model A, trained for the task only: the cross-entropy method maximizes speed   (Eq. 5)
+  5. model B, shaped by the animal: it matches the distribution of its behaviour    (Eq. 6)
+  6. co-design: one body parameter optimized together with the controller
+  7. the claim, measured, and the figure
+
+Run it with `neuroai reproduce embodied-turing-test --seed 0`.
+"""
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from neuroai.sim import rollout_batch, swimmer_xml
+from neuroai.turing import turing_test
+
+LESSON_ID = "embodied-turing-test"
+CLAIM = ("A swimmer trained only for speed swims at least as fast as the animal but fails the embodied "
+         "Turing test (discriminator AUC >= 0.9), while a swimmer fitted to the distribution of the "
+         "animal's behaviour passes it (AUC <= 0.65); optimizing one body parameter together with the "
+         "controller beats the controller alone by >= 10% in speed at an equal evaluation budget.")
+DT = 0.04               # s between actions: 4 physics steps of 10 ms
+BURN_IN = 50            # steps dropped at the start of every episode (the swimmer starts at rest)
+WINDOW = 100            # steps per behaviour sample (4 s, about two strokes)
+TOTAL_LENGTH = 3.0      # m, the swimmer's length, shared by its 3 links
+ANIMAL = {"mean": (0.7, 0.5, 1.0), "std": (0.1, 0.06, 0.15)}   # amp, freq (Hz), phase lag (rad)
+BOUNDS = ((0.1, 1.0), (0.1, 1.5), (0.0, math.pi))              # search range of amp, freq, lag
+
+
+# 1. The animal. A central pattern generator (CPG) in the spinal cord of a swimming lamprey or eel
+#    sends a travelling wave of muscle activity from head to tail. Ours drives joint j with
+#    a_j(t) = amp * sin(2 pi freq t - j * lag) (Eq. 1). No two episodes of a real animal are alike:
+#    each episode draws amp, freq and lag from a small distribution.
+
+def cpg_action(t, amp, freq, phase_lag, n_joints):
+    """Motor commands of a travelling-wave central pattern generator (Eq. 1):
+    a_j(t) = amp * sin(2 pi freq t - j * phase_lag), for joints j = 0 .. n_joints - 1.
+
+    t: (T,) times in s. amp, freq (Hz), phase_lag (rad): floats. Returns a (T, n_joints) tensor with
+    the dtype of t: joint j lags joint j - 1 by phase_lag, so the wave runs from head to tail.
+    """
+    j = torch.arange(n_joints, dtype=t.dtype, device=t.device)               # (J,)
+    return amp * torch.sin(2 * math.pi * freq * t[:, None] - j[None, :] * phase_lag)   # (T, J)
+
+
+def clip_params(params):
+    """Keep CPG parameters (..., 3) inside BOUNDS."""
+    lo = torch.tensor([b[0] for b in BOUNDS], dtype=params.dtype)
+    hi = torch.tensor([b[1] for b in BOUNDS], dtype=params.dtype)
+    return torch.maximum(torch.minimum(params, hi), lo)
+
+
+def simulate(params, steps, seed, link_lengths=(1.0, 1.0, 1.0)):
+    """Swim one episode per row of params (E, 3) = (amp, freq, lag), episode e from the start that
+    env.reset(seed=seed + e) makes. Returns the trajectories (E, steps + 1, 5) as a float64 tensor:
+    x and y of the centre of mass, the heading, the 2 joint angles."""
+    t = torch.arange(steps, dtype=torch.float64) * DT                               # (T,)
+    actions = torch.stack([cpg_action(t, amp, freq, lag, 2) for amp, freq, lag in params.tolist()])  # (E, T, 2)
+    done = rollout_batch(swimmer_xml(link_lengths), actions.numpy(), [seed + e for e in range(len(params))])
+    trajectory = np.concatenate([done["com"][..., :2], done["qpos"][..., 2:]], -1)  # (E, T + 1, 5)
+    return torch.from_numpy(trajectory)
+
+
+def animal_params(n, seed):
+    """n episodes' CPG parameters (n, 3) drawn from the animal's distribution."""
+    gen = torch.Generator().manual_seed(seed)
+    mean, std = torch.tensor(ANIMAL["mean"]), torch.tensor(ANIMAL["std"])
+    return clip_params(mean + std * torch.randn(n, 3, generator=gen, dtype=torch.float64))
+
+
+# 2. Features of behaviour. The test compares behaviour, not parameters: each window of WINDOW steps
+#    becomes a vector of posture (mean and spread of each joint angle), rhythm (dominant frequency),
+#    coordination (the phase lag between neighbouring joints) and performance (forward speed) (Eq. 2).
+
+def kinematic_features(qpos, dt, window):
+    """Features of behaviour in consecutive windows of a trajectory (Eq. 2).
+
+    qpos: (T, 3 + J) tensor: x, y (of the centre of mass), heading, then J joint angles. The trajectory is cut into
+    n = (T - 1) // window windows; window i covers rows i*window .. (i+1)*window (the last row is used
+    only for the speed). For each window, with q the (window, J) joint angles of its first `window` rows:
+      std_j = std of q_j over time (torch's default, unbiased): the amplitude of the stroke
+      X = torch.fft.rfft(q - mean of q, n=32 * window, dim=0), zero-padded for a fine frequency grid
+      k* = the index k >= 1 of the largest |X_k|^2 of joint 0;  freq = k* / (32 * window * dt)
+      c_j = X_{k*, j} * conj(X_{k*, j+1}) for j = 0 .. J-2: the lag's cos and sin are c_j.real / |c_j|
+            and c_j.imag / |c_j| (for the wave of Eq. 1 the angle of c_j is about +phase_lag)
+      speed = (x at row (i+1)*window - x at row i*window) / (window * dt)
+    Returns (n, J + 1 + 2(J-1) + 1) features: [std_0..J-1, freq, cos_0..J-2, sin_0..J-2, speed];
+    6 features for the 3-link swimmer (J = 2).
+    """
+    n = (qpos.shape[0] - 1) // window
+    J = qpos.shape[1] - 3
+    q = qpos[: n * window, 3:].reshape(n, window, J)                       # (n, W, J)
+    std = q.std(1)                                                         # (n, J)
+    X = torch.fft.rfft(q - q.mean(1, keepdim=True), n=32 * window, dim=1)  # (n, K, J)
+    k = (X[:, 1:, 0].abs() ** 2).argmax(1) + 1                             # (n,) dominant bin, no DC
+    freq = k.to(qpos.dtype) / (32 * window * dt)                           # (n,) Hz
+    Xk = X[torch.arange(n), k]                                             # (n, J)
+    c = Xk[:, :-1] * Xk[:, 1:].conj()                                      # (n, J - 1) cross-spectrum
+    x = qpos[:: window, 0][: n + 1]                                        # (n + 1,) x at window edges
+    speed = (x[1:] - x[:-1]) / (window * dt)                               # (n,) m/s
+    return torch.cat([std, freq[:, None], c.real / c.abs(), c.imag / c.abs(), speed[:, None]], 1)
+
+
+def features(qpos):
+    """Features of every episode in qpos (E, T + 1, nq), after the burn-in. Returns the features
+    (E * n, F) and the episode each window came from (E * n,)."""
+    per_episode = [kinematic_features(q[BURN_IN:], DT, WINDOW) for q in qpos]   # E x (n, F)
+    groups = torch.cat([torch.full((len(f),), e) for e, f in enumerate(per_episode)])
+    return torch.cat(per_episode), groups
+
+
+# 3. The embodied Turing test (Eqs. 3-4): neuroai.turing.turing_test trains a logistic regression on
+#    the standardized features and their squares to tell animal windows from model windows, scores
+#    the windows of held-out episodes, and reports the area under the ROC curve with a bootstrap
+#    interval. AUC 0.5: indistinguishable; 1.0: always told apart.
+
+# 4. Model A, trained for the task only. The cross-entropy method (CEM) samples controllers from a
+#    Gaussian, keeps the best (the elite) and refits the Gaussian to them (Eq. 5).
+
+def cem_update(params, scores, elite_frac, min_std):
+    """One cross-entropy-method update (Eq. 5): keep the n_elite = max(2, round(elite_frac * N))
+    candidates with the highest scores and return the mean (P,) and the std (P,) (torch's default,
+    unbiased, then floored at min_std) of their parameters.
+
+    params: (N, P) candidates; scores: (N,), higher is better. Returns (mean, std).
+    """
+    n_elite = max(2, round(elite_frac * len(scores)))
+    elite = params[torch.argsort(scores, descending=True)[:n_elite]]       # (n_elite, P)
+    return elite.mean(0), elite.std(0).clamp_min(min_std)
+
+
+def cem(score_fn, mean, std, lo, hi, iters, pop, seed, elite_frac=0.25, min_std=0.02, desc="CEM", progress=True):
+    """Maximize score_fn(candidates (pop, P), seed) -> (pop,) by CEM from N(mean, std^2), candidates
+    clipped to the box [lo, hi] (P,). Returns the final mean (P,), the best candidate evaluated (P,)
+    and the best score of each iteration."""
+    gen = torch.Generator().manual_seed(seed)
+    best, history = None, []
+    for it in tqdm(range(iters), desc=desc, disable=not progress, leave=False):
+        candidates = mean + std * torch.randn(pop, len(mean), generator=gen, dtype=torch.float64)  # (pop, P)
+        candidates = torch.maximum(torch.minimum(candidates, hi), lo)
+        scores = score_fn(candidates, seed=seed + 1000 * (it + 1))                                  # (pop,)
+        mean, std = cem_update(candidates, scores, elite_frac, min_std)
+        i = int(torch.argmax(scores))
+        if best is None or scores[i] > max(history):
+            best = candidates[i]
+        history.append(float(scores[i]))
+    return mean, best, history
+
+
+def swim_speed(params, seed, steps=250, link_lengths=(1.0, 1.0, 1.0)):
+    """Task reward: mean forward speed (m/s) after the burn-in, one episode per row of params (E, 3)."""
+    qpos = simulate(clip_params(params), steps, seed, link_lengths)           # (E, T + 1, nq)
+    return (qpos[:, -1, 0] - qpos[:, BURN_IN, 0]) / ((steps - BURN_IN) * DT)  # (E,)
+
+
+# 5. Model B, shaped by the animal. B is a CPG whose parameters vary from episode to episode like the
+#    animal's: theta = (mean of amp, freq, lag; log std of amp, freq, lag). CEM tunes theta so that the
+#    distribution of B's features matches the animal's recordings (Eq. 6): matching only the mean
+#    would give an agent that always swims the average stroke, which a discriminator spots.
+
+def behaviour_distance(F_model, F_animal):
+    """Distance between two distributions of behaviour features (Eq. 6), 0 when the means and the
+    stds of every feature agree:
+      D = mean over features f of [ ((m_f - a_f) / s_f)^2 + (log(sigma_f / s_f))^2 ]
+    with a_f, s_f the mean and std of the animal's feature f, m_f, sigma_f the model's (stds: torch's
+    default, unbiased; sigma_f floored at 1e-3 * s_f so that a model with no variability has a finite,
+    large distance).
+
+    F_model: (Nm, F), F_animal: (Na, F). Returns a 0-dim tensor.
+    """
+    a, s = F_animal.mean(0), F_animal.std(0)                               # (F,), (F,)
+    m, sigma = F_model.mean(0), torch.maximum(F_model.std(0), 1e-3 * s)    # (F,), (F,)
+    return (((m - a) / s) ** 2 + torch.log(sigma / s) ** 2).mean()
+
+
+def variable_params(theta, eps):
+    """Episode parameters (E, 3) of a variable CPG theta = (mean (3), log std (3)), from standard
+    normal draws eps (E, 3)."""
+    return clip_params(theta[:3] + torch.exp(theta[3:]) * eps)
+
+
+def imitation_score(thetas, seed, F_animal, steps=150):
+    """Minus the behaviour distance (Eq. 6) of each candidate theta (pop, 6) from the animal. Each
+    candidate swims 8 episodes, one per corner of the cube eps in {-1, +1}^3 (scaled so that the 8
+    episodes' parameters have exactly the mean and the std of theta), from the same 8 resets: the
+    candidates then differ only by theta, not by luck (common random numbers)."""
+    corners = torch.tensor([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)], dtype=torch.float64)
+    eps = (2 * corners - 1) * math.sqrt(7 / 8)                                  # (8, 3), std exactly 1
+    scores = []
+    for theta in thetas:
+        F_model, _ = features(simulate(variable_params(theta, eps), steps, seed))
+        scores.append(-behaviour_distance(F_model, F_animal))
+    return torch.stack(scores)
+
+
+# 6. Co-design of body and controller: let the head link's share of the total length be a fourth
+#    parameter of the same CEM, with the other two links sharing the rest.
+
+def link_lengths(head_share):
+    """Lengths of the 3 links for a head link of head_share * TOTAL_LENGTH (share clipped to [0.15, 0.7])."""
+    h = min(max(float(head_share), 0.15), 0.7)
+    return (h * TOTAL_LENGTH, (1 - h) / 2 * TOTAL_LENGTH, (1 - h) / 2 * TOTAL_LENGTH)
+
+
+def codesign_speed(candidates, seed, steps=250):
+    """Speed of each candidate (pop, 4) = (amp, freq, lag, head share), each on its own body."""
+    return torch.cat([swim_speed(c[None, :3], seed, steps, link_lengths(c[3])) for c in candidates])
+
+
+# 7. The experiment.
+
+def run(seed=0, n_test=25, n_fit=20, test_steps=450, cem_iters=12, cem_pop=12, device="cpu", progress=True):
+    """The whole experiment for one seed. Returns a dict of tensors and numbers for check and plot."""
+    out = {}
+    # The animal: n_fit recorded episodes to learn from, n_test others for the test.
+    animal = simulate(animal_params(n_fit + n_test, seed), test_steps, seed=10_000 * seed)   # (E, T + 1, 5)
+    F_fit, _ = features(animal[:n_fit])                                                     # (n_fit * n, F)
+    out["qpos", "animal"] = animal[n_fit]
+
+    # Model A: CEM for speed alone; the body stays the default (equal thirds).
+    f64 = dict(dtype=torch.float64)
+    lo, hi = torch.tensor(BOUNDS, **f64).T                                  # (3,), (3,)
+    start, spread = (lo + hi) / 2, (hi - lo) / 4                            # the middle of the box
+    _, out["params_A"], out["cem_A"] = cem(swim_speed, start, spread, lo, hi, cem_iters, cem_pop, seed + 1,
+                                        desc="model A: speed", progress=progress)
+
+    # Model B: CEM on the behaviour distance; it starts as far from the animal as model A does.
+    log_std_lo, log_std_hi = torch.full((3,), math.log(0.005), **f64), torch.full((3,), math.log(0.5), **f64)
+    theta_B, _, out["cem_B"] = cem(
+        lambda thetas, seed: imitation_score(thetas, seed, F_fit),
+        torch.cat([start, torch.full((3,), math.log(0.05), **f64)]), torch.cat([spread, torch.ones(3, **f64)]),
+        torch.cat([lo, log_std_lo]), torch.cat([hi, log_std_hi]), cem_iters, cem_pop, seed + 2,
+        desc="model B: imitation", progress=progress)
+    out["theta_B"] = theta_B
+
+    # The test: fresh episodes of each agent against the held-out animal episodes.
+    gen = torch.Generator().manual_seed(seed + 3)
+    agents = {
+        "A (task reward)": out["params_A"].expand(n_test, 3),
+        "B (imitation)": variable_params(theta_B, torch.randn(n_test, 3, generator=gen, dtype=torch.float64)),
+        "B, average stroke": clip_params(theta_B[:3]).expand(n_test, 3),
+    }
+    F_animal, g_animal = features(animal[n_fit:])
+    out["features", "animal"] = F_animal
+    out["speed", "animal"] = float(F_animal[:, -1].mean())
+    for name, params in tqdm(agents.items(), desc="Turing test", disable=not progress, leave=False):
+        qpos = simulate(params, test_steps, seed=10_000 * seed + 5_000)
+        F, g = features(qpos)
+        test = turing_test(F_animal.to(device), F.to(device), g_animal, g, seed=seed)
+        out["test", name], out["features", name], out["qpos", name] = test, F, qpos[0]
+        out["speed", name] = float(F[:, -1].mean())
+
+    # Co-design: the same CEM with one more parameter, the head's share of the length, and the same
+    # number of evaluations. Both best controllers are re-evaluated on fresh episodes.
+    share_lo, share_hi = torch.tensor([0.15], **f64), torch.tensor([0.7], **f64)
+    _, out["theta_C"], out["cem_C"] = cem(
+        codesign_speed, torch.cat([start, torch.tensor([1 / 3], **f64)]), torch.cat([spread, torch.tensor([0.15], **f64)]),
+        torch.cat([lo, share_lo]), torch.cat([hi, share_hi]), cem_iters, cem_pop, seed + 1,
+        desc="co-design", progress=progress)
+    check_seed = 10_000 * seed + 7_000
+    out["speed_controller_only"] = float(swim_speed(out["params_A"].expand(8, 3), check_seed).mean())
+    out["speed_codesign"] = float(codesign_speed(out["theta_C"].expand(8, 4), check_seed).mean())
+    return out
+
+
+# 8. The claim, measured.
+
+def check(out):
+    """Compare the measurements with the claim's thresholds. Returns (measured, thresholds, holds)."""
+    measured = {
+        "auc_A": out["test", "A (task reward)"]["auc"],
+        "auc_B": out["test", "B (imitation)"]["auc"],
+        "auc_B_average_stroke": out["test", "B, average stroke"]["auc"],
+        "speed_animal": out["speed", "animal"],
+        "speed_A": out["speed", "A (task reward)"],
+        "speed_B": out["speed", "B (imitation)"],
+        "codesign_gain": out["speed_codesign"] / out["speed_controller_only"] - 1,
+    }
+    thresholds = {"auc_A": ">= 0.9", "auc_B": "<= 0.65", "speed_A": ">= speed_animal",
+                  "codesign_gain": ">= 0.10"}
+    holds = (measured["auc_A"] >= 0.9 and measured["auc_B"] <= 0.65
+             and measured["speed_A"] >= measured["speed_animal"] and measured["codesign_gain"] >= 0.10)
+    return measured, thresholds, holds
+
+
+def claim_line(measured, holds):
+    """One printed line: the claim's numbers and the verdict (the notebook and the CLI print it)."""
+    m = measured
+    return (f"{LESSON_ID}: AUC task-trained A {m['auc_A']:.2f} (>= 0.9), imitating B {m['auc_B']:.2f} "
+            f"(<= 0.65), B's average stroke {m['auc_B_average_stroke']:.2f}; speed A {m['speed_A']:.3f} vs "
+            f"animal {m['speed_animal']:.3f} m/s; co-design gain {m['codesign_gain']:+.0%} (>= +10%) "
+            f"-> claim {'HOLDS' if holds else 'FAILS'}")
+
+
+FEATURE_NAMES = ("std q1", "std q2", "freq", "cos lag", "sin lag", "speed")
+
+
+def plot(out):
+    """Figure: (a) test scores with 95% intervals, (b) two features of every window, (c) joint angles
+    of one episode per agent, (d) CEM progress for speed, with and without co-design."""
+    names = ["A (task reward)", "B (imitation)", "B, average stroke"]
+    colors = {"animal": "k", "A (task reward)": "C3", "B (imitation)": "C0", "B, average stroke": "C1"}
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4))
+    ax = axes[0]
+    for i, name in enumerate(names):
+        t = out["test", name]
+        ax.errorbar(i, t["auc"], yerr=[[t["auc"] - t["ci"][0]], [t["ci"][1] - t["auc"]]], fmt="o",
+                    color=colors[name], capsize=5, ms=8)
+    ax.axhline(0.5, color="gray", ls="--", lw=1, label="chance: indistinguishable")
+    ax.axhspan(0.9, 1.02, color="C3", alpha=0.08, label="fails (AUC >= 0.9)")
+    ax.axhspan(0.3, 0.65, color="C0", alpha=0.08, label="passes (AUC <= 0.65)")
+    ax.set_xticks(range(len(names)), names, fontsize=8)
+    ax.set_ylim(0.3, 1.02)
+    ax.set_ylabel("discriminator AUC (held out)")
+    ax.set_title("(a) the embodied Turing test")
+    ax.legend(fontsize=7, loc="lower left")
+
+    ax = axes[1]
+    for name in ["animal"] + names:
+        F = out["features", name]
+        ax.scatter(F[:, 2], F[:, 0], s=8, alpha=0.6, color=colors[name], label=name)
+    ax.set_xlabel("dominant frequency (Hz)")
+    ax.set_ylabel("std of joint 1 (rad)")
+    ax.set_title("(b) behaviour, one dot per 4 s window")
+    ax.legend(fontsize=7)
+
+    ax = axes[2]
+    for name in ["animal"] + names[:2]:
+        q = out["qpos", name]
+        t = torch.arange(len(q)) * DT
+        ax.plot(t, q[:, 3], color=colors[name], lw=1, label=name)
+    ax.set_xlim(0, 10)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("joint 1 angle (rad)")
+    ax.set_title("(c) one episode each")
+    ax.legend(fontsize=7)
+
+    ax = axes[3]
+    ax.plot(out["cem_A"], "o-", color="C3", label="controller alone")
+    ax.plot(out["cem_C"], "s-", color="C2", label=f"with the body (head share {float(out['theta_C'][3]):.2f})")
+    ax.set_xlabel("CEM iteration (equal evaluations)")
+    ax.set_ylabel("best speed in the population (m/s)")
+    ax.set_title("(d) co-design of body and controller")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def reproduce(seed=0, device="cpu", progress=True):
+    """The lesson's claim check, as `neuroai reproduce` runs it."""
+    out = run(seed=seed, device=device, progress=progress)
+    measured, thresholds, holds = check(out)
+    return {"claim": CLAIM, "measured": measured, "thresholds": thresholds, "holds": holds,
+            "line": claim_line(measured, holds), "figure": plot(out)}
