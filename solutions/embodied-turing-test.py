@@ -8,12 +8,12 @@ as in the lesson's chapter):
 
   1. the body: a 3-link MuJoCo swimmer (neuroai.sim); the "animal": a variable central pattern
      generator, a travelling wave of muscle commands                                 (Eq. 1)
-  2. features of behaviour: posture, rhythm, coordination and speed in windows      (Eq. 2)
+  2. features of behaviour: stroke amplitude, rhythm, coordination, speed         (Eq. 2)
   3. the test: a discriminator's held-out AUC, animal vs model (neuroai.turing)     (Eqs. 3-4)
   4. model A, trained for the task only: the cross-entropy method maximizes speed   (Eq. 5)
   5. model B, shaped by the animal: it matches the distribution of its behaviour    (Eq. 6)
   6. co-design: one body parameter optimized together with the controller
-  7. the claim, measured, and the figure
+  7. the experiment; 8. the claim, measured, and the figure; 9. a knob: B's variability
 
 Run it with `neuroai reproduce embodied-turing-test --seed 0`.
 """
@@ -33,7 +33,7 @@ CLAIM = ("A swimmer trained only for speed swims at least as fast as the animal 
          "animal's behaviour comes much closer (AUC <= 0.8), while its average stroke, without the "
          "animal's variability, fails (AUC >= 0.9). Co-design of one body parameter with the controller "
          "is measured and reported, not part of the verdict (it paid on 4 of 5 pilot seeds).")
-DT = 0.04               # s between actions: 4 physics steps of 10 ms
+DT = 0.04               # s between actions: one RK4 physics step (neuroai.sim)
 BURN_IN = 50            # steps dropped at the start of every episode (the swimmer starts at rest)
 WINDOW = 100            # steps per behaviour sample (4 s, about two strokes)
 TOTAL_LENGTH = 3.0      # m, the swimmer's length, shared by its 3 links
@@ -94,7 +94,7 @@ def show_swimmer(params, seed=0, steps=150, link_lengths=(1.0, 1.0, 1.0), title=
 
 
 # 2. Features of behaviour. The test compares behaviour, not parameters: each window of WINDOW steps
-#    becomes a vector of posture (mean and spread of each joint angle), rhythm (dominant frequency),
+#    becomes a vector of stroke amplitude (the spread of each joint angle), rhythm (dominant frequency),
 #    coordination (the phase lag between neighbouring joints) and performance (forward speed) (Eq. 2).
 
 def kinematic_features(qpos, dt, window):
