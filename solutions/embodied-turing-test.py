@@ -347,9 +347,9 @@ def plot(out):
     ax = axes[1]
     for name in ["animal"] + names:
         F = out["features", name]
-        ax.scatter(F[:, 2], F[:, 0], s=8, alpha=0.6, color=colors[name], label=name)
-    ax.set_xlabel("dominant frequency (Hz)")
-    ax.set_ylabel("std of joint 1 (rad)")
+        ax.scatter(torch.atan2(F[:, 4], F[:, 3]), F[:, 5], s=8, alpha=0.6, color=colors[name], label=name)
+    ax.set_xlabel("phase lag, joint 1 behind joint 0 (rad)")
+    ax.set_ylabel("forward speed (m/s)")
     ax.set_title("(b) behaviour, one dot per 4 s window")
     ax.legend(fontsize=7)
 
