@@ -59,6 +59,12 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Synaptic weight distributions depend on the geometry of plasticity. ICLR 2024. "
            "arXiv:2305.19394.",
            budget_notebook_s=30, budget_reproduce_s=10),
+    Lesson("embodied-turing-test", 1,
+           "The embodied Turing test",
+           "Zador, A., Escola, S., Richards, B., et al. (2023). Catalyzing next-generation Artificial "
+           "Intelligence through NeuroAI. Nature Communications 14, 1597. arXiv:2210.08340 (Toward "
+           "next-generation artificial intelligence: catalyzing the NeuroAI revolution).",
+           budget_notebook_s=120, budget_reproduce_s=60),
 ]}
 
 

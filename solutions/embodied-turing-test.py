@@ -1,0 +1,411 @@
+"""The embodied Turing test, in a simulated swimmer.
+
+Reference implementation of the lesson `embodied-turing-test` (module 1, embodiment), after Zador,
+Escola, Richards et al., "Catalyzing next-generation Artificial Intelligence through NeuroAI", Nature
+Communications 14, 1597 (2023) (arXiv:2210.08340). The paper is a perspective with no experiment; this
+is our minimal, executable version of its central proposal. It reads top to bottom (equation numbers
+as in the lesson's chapter):
+
+  1. the body: a 3-link MuJoCo swimmer (neuroai.sim); the "animal": a variable central pattern
+     generator, a travelling wave of muscle commands                                 (Eq. 1)
+  2. features of behaviour: stroke amplitude, rhythm, coordination, speed         (Eq. 2)
+  3. the test: a discriminator's held-out AUC, animal vs model (neuroai.turing)     (Eqs. 3-4)
+  4. model A, trained for the task only: the cross-entropy method maximizes speed   (Eq. 5)
+  5. model B, shaped by the animal: it matches the distribution of its behaviour    (Eq. 6)
+  6. co-design: one body parameter optimized together with the controller
+  7. the experiment; 8. the claim, measured, and the figure; 9. a knob: B's variability
+
+Run it with `neuroai reproduce embodied-turing-test --seed 0`.
+"""
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from neuroai.sim import make_swimmer, rollout, rollout_batch, show_rollout, swimmer_xml
+from neuroai.turing import turing_test
+
+LESSON_ID = "embodied-turing-test"
+CLAIM = ("A swimmer trained only for speed swims at least as fast as the animal but fails the embodied "
+         "Turing test (discriminator AUC >= 0.9); a swimmer trained to match the distribution of the "
+         "animal's behaviour comes much closer (AUC <= 0.8), while its average stroke, without the "
+         "animal's variability, fails (AUC >= 0.9). Co-design of one body parameter with the controller "
+         "is measured and reported, not part of the verdict (it paid on 4 of 5 pilot seeds).")
+DT = 0.04               # s between actions: one RK4 physics step (neuroai.sim)
+BURN_IN = 50            # steps dropped at the start of every episode (the swimmer starts at rest)
+WINDOW = 100            # steps per behaviour sample (4 s, about two strokes)
+TOTAL_LENGTH = 3.0      # m, the swimmer's length, shared by its 3 links
+ANIMAL = {"mean": (0.7, 0.5, 1.0), "std": (0.1, 0.06, 0.15)}   # amp, freq (Hz), phase lag (rad)
+BOUNDS = ((0.1, 1.0), (0.1, 1.5), (0.0, math.pi))              # search range of amp, freq, lag
+
+
+# 1. The animal. A central pattern generator (CPG) in the spinal cord of a swimming lamprey or eel
+#    sends a travelling wave of muscle activity from head to tail. Ours drives joint j with
+#    a_j(t) = amp * sin(2 pi freq t - j * lag) (Eq. 1). No two episodes of a real animal are alike:
+#    each episode draws amp, freq and lag from a small distribution.
+
+def cpg_action(t, amp, freq, phase_lag, n_joints):
+    """Motor commands of a travelling-wave central pattern generator (Eq. 1):
+    a_j(t) = amp * sin(2 pi freq t - j * phase_lag), for joints j = 0 .. n_joints - 1.
+
+    t: (T,) times in s. amp, freq (Hz), phase_lag (rad): floats. Returns a (T, n_joints) tensor with
+    the dtype of t: joint j lags joint j - 1 by phase_lag, so the wave runs from head to tail.
+    """
+    j = torch.arange(n_joints, dtype=t.dtype, device=t.device)               # (J,)
+    return amp * torch.sin(2 * math.pi * freq * t[:, None] - j[None, :] * phase_lag)   # (T, J)
+
+
+def clip_params(params):
+    """Keep CPG parameters (..., 3) inside BOUNDS."""
+    lo = torch.tensor([b[0] for b in BOUNDS], dtype=params.dtype)
+    hi = torch.tensor([b[1] for b in BOUNDS], dtype=params.dtype)
+    return torch.maximum(torch.minimum(params, hi), lo)
+
+
+def simulate(params, steps, seed, link_lengths=(1.0, 1.0, 1.0)):
+    """Swim one episode per row of params (E, 3) = (amp, freq, lag), episode e from the start that
+    env.reset(seed=seed + e) makes. Returns the trajectories (E, steps + 1, 5) as a float64 tensor:
+    x and y of the centre of mass, the heading, the 2 joint angles."""
+    t = torch.arange(steps, dtype=torch.float64) * DT                               # (T,)
+    actions = torch.stack([cpg_action(t, amp, freq, lag, 2) for amp, freq, lag in params.tolist()])  # (E, T, 2)
+    done = rollout_batch(swimmer_xml(link_lengths), actions.numpy(), [seed + e for e in range(len(params))])
+    trajectory = np.concatenate([done["com"][..., :2], done["qpos"][..., 2:]], -1)  # (E, T + 1, 5)
+    return torch.from_numpy(trajectory)
+
+
+def animal_params(n, seed):
+    """n episodes' CPG parameters (n, 3) drawn from the animal's distribution."""
+    gen = torch.Generator().manual_seed(seed)
+    mean, std = torch.tensor(ANIMAL["mean"]), torch.tensor(ANIMAL["std"])
+    return clip_params(mean + std * torch.randn(n, 3, generator=gen, dtype=torch.float64))
+
+
+def show_swimmer(params, seed=0, steps=150, link_lengths=(1.0, 1.0, 1.0), title=None, animate=True):
+    """Swim one episode of the CPG params (3,) through gymnasium's API and show it: an animation and a
+    frame strip where MuJoCo can render, a trajectory plot where it cannot."""
+    env = make_swimmer(link_lengths)
+    t = torch.arange(steps, dtype=torch.float64) * DT
+    actions = cpg_action(t, *clip_params(params.double()).tolist(), env.action_space.shape[0])   # (T, J)
+    done = rollout(env, actions.numpy(), seed=seed)
+    env.close()
+    return show_rollout(env.unwrapped.xml, done["qpos"], DT, every=5, title=title, animate=animate)
+
+
+# 2. Features of behaviour. The test compares behaviour, not parameters: each window of WINDOW steps
+#    becomes a vector of stroke amplitude (the spread of each joint angle), rhythm (dominant frequency),
+#    coordination (the phase lag between neighbouring joints) and performance (forward speed) (Eq. 2).
+
+def kinematic_features(qpos, dt, window):
+    """Features of behaviour in consecutive windows of a trajectory (Eq. 2).
+
+    qpos: (T, 3 + J) tensor: x, y (of the centre of mass), heading, then J joint angles. The trajectory is cut into
+    n = (T - 1) // window windows; window i covers rows i*window .. (i+1)*window (the last row is used
+    only for the speed). For each window, with q the (window, J) joint angles of its first `window` rows:
+      std_j = std of q_j over time (torch's default, unbiased): the amplitude of the stroke
+      X = torch.fft.rfft(q - mean of q, n=4096, dim=0): zero-padded to 4096 samples for a fine grid
+      k* = the index k >= 1 of the largest |X_k|^2 of joint 0;  freq = k* / (4096 * dt)
+      c_j = X_{k*, j} * conj(X_{k*, j+1}) for j = 0 .. J-2: the lag's cos and sin are c_j.real / |c_j|
+            and c_j.imag / |c_j| (for the wave of Eq. 1 the angle of c_j is about +phase_lag)
+      speed = (x at row (i+1)*window - x at row i*window) / (window * dt)
+    Returns (n, J + 1 + 2(J-1) + 1) features: [std_0..J-1, freq, cos_0..J-2, sin_0..J-2, speed];
+    6 features for the 3-link swimmer (J = 2).
+    """
+    n = (qpos.shape[0] - 1) // window
+    J = qpos.shape[1] - 3
+    q = qpos[: n * window, 3:].reshape(n, window, J)                       # (n, W, J)
+    std = q.std(1)                                                         # (n, J)
+    X = torch.fft.rfft(q - q.mean(1, keepdim=True), n=4096, dim=1)        # (n, 2049, J)
+    k = (X[:, 1:, 0].abs() ** 2).argmax(1) + 1                             # (n,) dominant bin, no DC
+    freq = k.to(qpos.dtype) / (4096 * dt)                                  # (n,) Hz
+    Xk = X[torch.arange(n), k]                                             # (n, J)
+    c = Xk[:, :-1] * Xk[:, 1:].conj()                                      # (n, J - 1) cross-spectrum
+    x = qpos[:: window, 0][: n + 1]                                        # (n + 1,) x at window edges
+    speed = (x[1:] - x[:-1]) / (window * dt)                               # (n,) m/s
+    return torch.cat([std, freq[:, None], c.real / c.abs(), c.imag / c.abs(), speed[:, None]], 1)
+
+
+def features(qpos):
+    """Features of every episode in qpos (E, T + 1, nq), after the burn-in. Returns the features
+    (E * n, F) and the episode each window came from (E * n,)."""
+    per_episode = [kinematic_features(q[BURN_IN:], DT, WINDOW) for q in qpos]   # E x (n, F)
+    groups = torch.cat([torch.full((len(f),), e) for e, f in enumerate(per_episode)])
+    return torch.cat(per_episode), groups
+
+
+# 3. The embodied Turing test (Eqs. 3-4): neuroai.turing.turing_test trains a logistic regression on
+#    the standardized features and their squares to tell animal windows from model windows, scores
+#    the windows of held-out episodes, and reports the area under the ROC curve with a bootstrap
+#    interval. AUC 0.5: indistinguishable; 1.0: always told apart.
+
+# 4. Model A, trained for the task only. The cross-entropy method (CEM) samples controllers from a
+#    Gaussian, keeps the best (the elite) and refits the Gaussian to them (Eq. 5).
+
+def cem_update(params, scores, elite_frac, min_std):
+    """One cross-entropy-method update (Eq. 5): keep the n_elite = max(2, round(elite_frac * N))
+    candidates with the highest scores and return the mean (P,) and the std (P,) (torch's default,
+    unbiased, then floored at min_std) of their parameters.
+
+    params: (N, P) candidates; scores: (N,), higher is better. Returns (mean, std).
+    """
+    n_elite = max(2, round(elite_frac * len(scores)))
+    elite = params[torch.argsort(scores, descending=True)[:n_elite]]       # (n_elite, P)
+    return elite.mean(0), elite.std(0).clamp_min(min_std)
+
+
+def cem(score_fn, mean, std, lo, hi, iters, pop, seed, elite_frac=0.25, min_std=0.05, desc="CEM", progress=True):
+    """Maximize score_fn(candidates (pop, P), seed) -> (pop,) by CEM from N(mean, std^2), candidates
+    clipped to the box [lo, hi] (P,). Returns the final mean (P,), the best candidate evaluated (P,)
+    and the best score of each iteration."""
+    gen = torch.Generator().manual_seed(seed)
+    best, history = None, []
+    for it in tqdm(range(iters), desc=desc, disable=not progress, leave=False):
+        candidates = mean + std * torch.randn(pop, len(mean), generator=gen, dtype=torch.float64)  # (pop, P)
+        candidates = torch.maximum(torch.minimum(candidates, hi), lo)
+        scores = score_fn(candidates, seed=seed + 1000 * (it + 1))                                  # (pop,)
+        mean, std = cem_update(candidates, scores, elite_frac, min_std)
+        i = int(torch.argmax(scores))
+        if best is None or scores[i] > max(history):
+            best = candidates[i]
+        history.append(float(scores[i]))
+    return mean, best, history
+
+
+def swim_speed(params, seed, steps=150, link_lengths=(1.0, 1.0, 1.0)):
+    """Task reward: mean forward speed (m/s) after the burn-in, one episode per row of params (E, 3)."""
+    qpos = simulate(clip_params(params), steps, seed, link_lengths)           # (E, T + 1, nq)
+    return (qpos[:, -1, 0] - qpos[:, BURN_IN, 0]) / ((steps - BURN_IN) * DT)  # (E,)
+
+
+# 5. Model B, shaped by the animal. B is a CPG whose parameters vary from episode to episode like the
+#    animal's: theta = (mean of amp, freq, lag; log std of amp, freq, lag). CEM tunes theta so that the
+#    distribution of B's features matches the animal's recordings (Eq. 6): matching only the mean
+#    would give an agent that always swims the average stroke, which a discriminator spots.
+
+def behaviour_distance(F_model, F_animal):
+    """Distance between two distributions of behaviour features (Eq. 6), 0 when the means and the
+    stds of every feature agree:
+      D = mean over features f of [ ((m_f - a_f) / s_f)^2 + (log(sigma_f / s_f))^2 ]
+    with a_f, s_f the mean and std of the animal's feature f, m_f, sigma_f the model's (stds: torch's
+    default, unbiased; sigma_f floored at 1e-3 * s_f so that a model with no variability has a finite,
+    large distance).
+
+    F_model: (Nm, F), F_animal: (Na, F). Returns a 0-dim tensor.
+    """
+    a, s = F_animal.mean(0), F_animal.std(0)                               # (F,), (F,)
+    m, sigma = F_model.mean(0), torch.maximum(F_model.std(0), 1e-3 * s)    # (F,), (F,)
+    return (((m - a) / s) ** 2 + torch.log(sigma / s) ** 2).mean()
+
+
+def variable_params(theta, eps):
+    """Episode parameters (E, 3) of a variable CPG theta = (mean (3), log std (3)), from standard
+    normal draws eps (E, 3)."""
+    return clip_params(theta[:3] + torch.exp(theta[3:]) * eps)
+
+
+def imitation_score(thetas, seed, F_animal, steps=150):
+    """Minus the behaviour distance (Eq. 6) of each candidate theta (pop, 6) from the animal. Each
+    candidate swims 8 episodes, one per corner of the cube eps in {-1, +1}^3 (scaled so that the 8
+    episodes' parameters have exactly the mean and the std of theta), from the same 8 resets: the
+    candidates then differ only by theta, not by luck (common random numbers)."""
+    corners = torch.tensor([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)], dtype=torch.float64)
+    eps = (2 * corners - 1) * math.sqrt(7 / 8)                                  # (8, 3), std exactly 1
+    scores = []
+    for theta in thetas:
+        F_model, _ = features(simulate(variable_params(theta, eps), steps, seed))
+        scores.append(-behaviour_distance(F_model, F_animal))
+    return torch.stack(scores)
+
+
+# 6. Co-design of body and controller: let the head link's share of the total length be a fourth
+#    parameter of the same CEM, with the other two links sharing the rest.
+
+def link_lengths(head_share):
+    """Lengths of the 3 links for a head link of head_share * TOTAL_LENGTH (share clipped to [0.15, 0.7])."""
+    h = min(max(float(head_share), 0.15), 0.7)
+    return (h * TOTAL_LENGTH, (1 - h) / 2 * TOTAL_LENGTH, (1 - h) / 2 * TOTAL_LENGTH)
+
+
+def codesign_speed(candidates, seed, steps=150):
+    """Speed of each candidate (pop, 4) = (amp, freq, lag, head share), each on its own body."""
+    return torch.cat([swim_speed(c[None, :3], seed, steps, link_lengths(c[3])) for c in candidates])
+
+
+# 7. The experiment.
+
+def run(seed=0, n_test=60, n_fit=40, steps=150, cem_iters=20, cem_pop=20, imitation_iters=14, imitation_pop=16,
+        device="cpu", progress=True):
+    """The whole experiment for one seed. Returns a dict of tensors and numbers for check and plot.
+    (B's CEM is smaller than A's: each of its candidates swims 8 episodes, A's one.)"""
+    out = {}
+    # The animal: n_fit recorded episodes to learn from, n_test others for the test.
+    animal = simulate(animal_params(n_fit + n_test, seed), steps, seed=10_000 * seed)   # (E, T + 1, 5)
+    F_fit, _ = features(animal[:n_fit])                                                     # (n_fit * n, F)
+    out["qpos", "animal"] = animal[n_fit]
+
+    # Model A: CEM for speed alone; the body stays the default (equal thirds).
+    f64 = dict(dtype=torch.float64)
+    lo, hi = torch.tensor(BOUNDS, **f64).T                                  # (3,), (3,)
+    start, spread = (lo + hi) / 2, (hi - lo) / 4                            # the middle of the box
+    _, out["params_A"], out["cem_A"] = cem(swim_speed, start, spread, lo, hi, cem_iters, cem_pop, seed + 1,
+                                        desc="model A: speed", progress=progress)
+
+    # Model B: CEM on the behaviour distance; it starts as far from the animal as model A does.
+    log_std_lo, log_std_hi = torch.full((3,), math.log(0.005), **f64), torch.full((3,), math.log(0.5), **f64)
+    starts_B = 10_000 * seed + 3_000                                        # the same 8 starts every time
+    theta_B, _, out["cem_B"] = cem(
+        lambda thetas, seed: imitation_score(thetas, starts_B, F_fit),
+        torch.cat([start, torch.full((3,), math.log(0.05), **f64)]), torch.cat([spread, torch.ones(3, **f64)]),
+        torch.cat([lo, log_std_lo]), torch.cat([hi, log_std_hi]), imitation_iters, imitation_pop, seed + 2,
+        desc="model B: imitation", progress=progress)
+    out["theta_B"] = theta_B
+
+    # The test: fresh episodes of each agent against the held-out animal episodes.
+    gen = torch.Generator().manual_seed(seed + 3)
+    agents = {
+        "A (task reward)": out["params_A"].expand(n_test, 3),
+        "B (imitation)": variable_params(theta_B, torch.randn(n_test, 3, generator=gen, dtype=torch.float64)),
+        "B, average stroke": clip_params(theta_B[:3]).expand(n_test, 3),
+    }
+    F_animal, g_animal = features(animal[n_fit:])
+    out["features", "animal"] = F_animal
+    out["speed", "animal"] = float(F_animal[:, -1].mean())
+    for name, params in tqdm(agents.items(), desc="Turing test", disable=not progress, leave=False):
+        qpos = simulate(params, steps, seed=10_000 * seed + 5_000)
+        F, g = features(qpos)
+        test = turing_test(F_animal.to(device), F.to(device), g_animal, g, seed=seed)
+        out["test", name], out["features", name], out["qpos", name] = test, F, qpos[0]
+        out["speed", name] = float(F[:, -1].mean())
+
+    # Co-design: the same CEM with one more parameter, the head's share of the length, and the same
+    # number of evaluations. Both best controllers are re-evaluated on fresh episodes.
+    share_lo, share_hi = torch.tensor([0.15], **f64), torch.tensor([0.7], **f64)
+    _, out["theta_C"], out["cem_C"] = cem(
+        codesign_speed, torch.cat([start, torch.tensor([1 / 3], **f64)]), torch.cat([spread, torch.tensor([0.15], **f64)]),
+        torch.cat([lo, share_lo]), torch.cat([hi, share_hi]), cem_iters, cem_pop, seed + 1,
+        desc="co-design", progress=progress)
+    check_seed = 10_000 * seed + 7_000
+    out["speed_controller_only"] = float(swim_speed(out["params_A"].expand(16, 3), check_seed).mean())
+    out["speed_codesign"] = float(codesign_speed(out["theta_C"].expand(16, 4), check_seed).mean())
+    return out
+
+
+# 8. The claim, measured.
+
+def check(out):
+    """Compare the measurements with the claim's thresholds. Returns (measured, thresholds, holds)."""
+    auc = {name: out["test", name]["auc"] for name in ("A (task reward)", "B (imitation)", "B, average stroke")}
+    measured = {
+        "auc_A": auc["A (task reward)"],
+        "auc_B": auc["B (imitation)"],
+        "auc_gap_A_minus_B": auc["A (task reward)"] - auc["B (imitation)"],
+        "auc_B_average_stroke": auc["B, average stroke"],
+        "speed_animal": out["speed", "animal"],
+        "speed_A": out["speed", "A (task reward)"],
+        "speed_B": out["speed", "B (imitation)"],
+        "codesign_gain": out["speed_codesign"] / out["speed_controller_only"] - 1,
+    }
+    thresholds = {"auc_A": ">= 0.9", "auc_B": "<= 0.8", "auc_B_average_stroke": ">= 0.9",
+                  "speed_A": ">= speed_animal", "codesign_gain": "(reported, not tested)"}
+    holds = (measured["auc_A"] >= 0.9 and measured["auc_B"] <= 0.8 and measured["auc_B_average_stroke"] >= 0.9
+             and measured["speed_A"] >= measured["speed_animal"])
+    return measured, thresholds, holds
+
+
+def claim_line(measured, holds):
+    """One printed line: the claim's numbers and the verdict (the notebook and the CLI print it)."""
+    m = measured
+    return (f"{LESSON_ID}: AUC task-trained A {m['auc_A']:.2f} (>= 0.9), imitating B {m['auc_B']:.2f} "
+            f"(<= 0.8), B's average stroke {m['auc_B_average_stroke']:.2f} (>= 0.9); speed A "
+            f"{m['speed_A']:.3f} >= animal {m['speed_animal']:.3f} m/s; co-design gain "
+            f"{m['codesign_gain']:+.0%} (reported) -> claim {'HOLDS' if holds else 'FAILS'}")
+
+
+FEATURE_NAMES = ("std q1", "std q2", "freq", "cos lag", "sin lag", "speed")
+
+
+def plot(out):
+    """Figure: (a) test scores with 95% intervals, (b) two features of every window, (c) joint angles
+    of one episode per agent, (d) CEM progress for speed, with and without co-design."""
+    names = ["A (task reward)", "B (imitation)", "B, average stroke"]
+    colors = {"animal": "k", "A (task reward)": "C3", "B (imitation)": "C0", "B, average stroke": "C1"}
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4))
+    ax = axes[0]
+    for i, name in enumerate(names):
+        t = out["test", name]
+        ax.errorbar(i, t["auc"], yerr=[[t["auc"] - t["ci"][0]], [t["ci"][1] - t["auc"]]], fmt="o",
+                    color=colors[name], capsize=5, ms=8)
+    ax.axhline(0.5, color="gray", ls="--", lw=1, label="chance: indistinguishable")
+    ax.axhspan(0.9, 1.02, color="C3", alpha=0.08, label="told apart (AUC >= 0.9)")
+    ax.set_xticks(range(len(names)), names, fontsize=8)
+    ax.set_ylim(0.3, 1.02)
+    ax.set_ylabel("discriminator AUC (held out)")
+    ax.set_title("(a) the embodied Turing test")
+    ax.legend(fontsize=7, loc="lower left")
+
+    ax = axes[1]
+    for name in ["animal"] + names:
+        F = out["features", name]
+        ax.scatter(torch.atan2(F[:, 4], F[:, 3]), F[:, 5], s=8, alpha=0.6, color=colors[name], label=name)
+    ax.set_xlabel("phase lag, joint 1 behind joint 0 (rad)")
+    ax.set_ylabel("forward speed (m/s)")
+    ax.set_title("(b) behaviour, one dot per 4 s window")
+    ax.legend(fontsize=7)
+
+    ax = axes[2]
+    for name in ["animal"] + names[:2]:
+        q = out["qpos", name]
+        t = torch.arange(len(q)) * DT
+        ax.plot(t, q[:, 3], color=colors[name], lw=1, label=name)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("joint 1 angle (rad)")
+    ax.set_title("(c) one episode each")
+    ax.legend(fontsize=7)
+
+    ax = axes[3]
+    ax.plot(out["cem_A"], "o-", color="C3", label="controller alone")
+    ax.plot(out["cem_C"], "s-", color="C2", label=f"with the body (head share {float(out['theta_C'][3]):.2f})")
+    ax.set_xlabel("CEM iteration (equal evaluations)")
+    ax.set_ylabel("best speed in the population (m/s)")
+    ax.set_title("(d) co-design of body and controller")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def reproduce(seed=0, device="cpu", progress=True):
+    """The lesson's claim check, as `neuroai reproduce` runs it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)        # tensors this small gain nothing from threads, and a busy machine
+    try:                            # makes threads wait on each other (an FFT 100x slower)
+        out = run(seed=seed, device=device, progress=progress)
+    finally:
+        torch.set_num_threads(threads)
+    measured, thresholds, holds = check(out)
+    return {"claim": CLAIM, "measured": measured, "thresholds": thresholds, "holds": holds,
+            "line": claim_line(measured, holds), "figure": plot(out)}
+
+
+# 9. A knob to turn: scale model B's episode-to-episode spread and run the test again.
+
+def explore_variability(out, scale=1.0, seed=0, n=60):
+    """Swim n episodes of model B with its spread sigma multiplied by `scale` (0: always its average
+    stroke) and put them through the test against the held-out animal episodes of `out`."""
+    theta = out["theta_B"].clone()
+    theta[3:] += math.log(max(scale, 1e-9))                                   # log sigma + log scale
+    eps = torch.randn(n, 3, generator=torch.Generator().manual_seed(100 + seed), dtype=torch.float64)
+    F, g = features(simulate(variable_params(theta, eps), 150, seed=50_000 + 1_000 * seed))
+    F_animal = out["features", "animal"]
+    test = turing_test(F_animal, F, None, None, n_boot=200)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    for ax, (i, j) in zip(axes, ((2, 0), (3, 4))):
+        ax.scatter(F_animal[:, i], F_animal[:, j], s=10, color="k", alpha=0.6, label="animal")
+        ax.scatter(F[:, i], F[:, j], s=10, color="C0", alpha=0.6, label=f"B, spread x {scale:g}")
+        ax.set_xlabel(FEATURE_NAMES[i])
+        ax.set_ylabel(FEATURE_NAMES[j])
+        ax.legend(fontsize=8)
+    fig.suptitle(f"spread x {scale:g}: AUC {test['auc']:.2f} (95% interval {test['ci'][0]:.2f}-{test['ci'][1]:.2f})",
+                 fontsize=10)
+    fig.tight_layout()
+    plt.show()
