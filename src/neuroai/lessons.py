@@ -59,6 +59,12 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Synaptic weight distributions depend on the geometry of plasticity. ICLR 2024. "
            "arXiv:2305.19394.",
            budget_notebook_s=30, budget_reproduce_s=10),
+    Lesson("event-driven-spiking", 5,
+           "Sparse event-driven computation: a spiking network against a dense one",
+           "Zador, A., Fellous, J.-M., Sejnowski, T., et al. (2025). NeuroAI and Beyond: Bridging Between "
+           "Advances in Neuroscience and Artificial Intelligence. Report of the NSF NeuroAI workshop, "
+           "August 2025.",
+           budget_notebook_s=60, budget_reproduce_s=30),
 ]}
 
 
