@@ -28,9 +28,9 @@ def spike_pattern_task(n_samples, n_inputs=40, n_classes=10, steps=40, jitter=1.
     three sinusoids rescaled to the window [0.05, 0.95] * steps. A sample of class c draws a ~ U(0, 1)
     and input i fires at time round(tau_ci(a) + jitter * N(0, 1)); spikes outside the window are lost.
     Samples of one class therefore lie on a one-dimensional curve in spike-time space, and telling the
-    classes apart needs the times of many spikes together. The generator is fixed by `seed`; the
-    curves (the classes) depend on `seed` only, so two calls with the same seed and different
-    n_samples share the classes (use seed for the task, then split the samples).
+    classes apart needs the times of many spikes together. Everything is drawn from `seed`, the class
+    curves first, so calls with the same seed and different n_samples share the classes; draw one set
+    and split it into training and test samples.
 
     Returns x of shape (n_samples, steps, n_inputs), float 0/1 spikes, and labels y (n_samples,) long.
     """
@@ -41,9 +41,7 @@ def spike_pattern_task(n_samples, n_inputs=40, n_classes=10, steps=40, jitter=1.
     grid = torch.linspace(0, 1, 101, dtype=torch.float64)
 
     def curve(a, c):                                                             # (N,), (N,) -> (N, D)
-        waves = amp[c][:, :, :, None] * torch.sin(2 * torch.pi * k[:, None] * a[:, None, None, None]
-                                                   + phase[c][:, :, :, None])    # (N, D, 3, 1)
-        return waves.sum(dim=(2, 3))
+        return (amp[c] * torch.sin(2 * torch.pi * k * a[:, None, None] + phase[c])).sum(-1)
 
     # rescale each (class, input) curve to the window, using its range over a grid of a
     on_grid = (amp[:, :, :, None] * torch.sin(2 * torch.pi * k[:, None] * grid + phase[:, :, :, None])).sum(2)
