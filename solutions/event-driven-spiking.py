@@ -210,7 +210,8 @@ def evaluate(x, y, weights, spiking, timed=True):
             "energy_nj": (counted.macs * PJ_PER_MAC + counted.acs * PJ_PER_AC) / n / 1e3,
             "ms": counted.seconds * 1e3,
             "rate": float(h1.mean() + h2.mean()) / 2 if spiking else float("nan"),
-            "hidden_acs": float(synaptic_ops(h1[0], HIDDEN) + synaptic_ops(h2[0], N_CLASSES))}
+            "hidden_acs": float(synaptic_ops(h1[0], HIDDEN) + synaptic_ops(h2[0], N_CLASSES))
+            if spiking else float("nan")}
 
 
 def run(seed=0, n_train=2048, n_test=1024, device="cpu", progress=True):
