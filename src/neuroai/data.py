@@ -17,3 +17,44 @@ def regression_task(n_samples, n_features, seed=0, device="cpu", dtype=torch.flo
     X += torch.rand(n_samples, n_features, generator=gen, dtype=dtype) - 0.5
     y = 2.0 * torch.randint(0, 2, (n_samples,), generator=gen).to(dtype) - 1.0
     return X.to(device), y.to(device)
+
+
+def spike_pattern_task(n_samples, n_inputs=40, n_classes=10, steps=40, jitter=1.0, seed=0, device="cpu"):
+    """A classification task whose inputs are spike trains: each input neuron fires at most once, and
+    the class is written in the timing of the spikes (a generated relative of the "random manifold"
+    task of Zenke & Vogels, 2021).
+
+    Every class c has one smooth random curve per input neuron i, tau_ci(a) for a in [0, 1], a sum of
+    three sinusoids rescaled to the window [0.05, 0.95] * steps. A sample of class c draws a ~ U(0, 1)
+    and input i fires at time round(tau_ci(a) + jitter * N(0, 1)); spikes outside the window are lost.
+    Samples of one class therefore lie on a one-dimensional curve in spike-time space, and telling the
+    classes apart needs the times of many spikes together. Everything is drawn from `seed`, the class
+    curves first, so calls with the same seed and different n_samples share the classes; draw one set
+    and split it into training and test samples.
+
+    Returns x of shape (n_samples, steps, n_inputs), float 0/1 spikes, and labels y (n_samples,) long.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    k = torch.arange(1, 4, dtype=torch.float64)                                  # (3,) frequencies
+    amp = torch.randn(n_classes, n_inputs, 3, generator=gen, dtype=torch.float64) / k
+    phase = 2 * torch.pi * torch.rand(n_classes, n_inputs, 3, generator=gen, dtype=torch.float64)
+    grid = torch.linspace(0, 1, 101, dtype=torch.float64)
+
+    def curve(a, c):                                                             # (N,), (N,) -> (N, D)
+        return (amp[c] * torch.sin(2 * torch.pi * k * a[:, None, None] + phase[c])).sum(-1)
+
+    # rescale each (class, input) curve to the window, using its range over a grid of a
+    on_grid = (amp[:, :, :, None] * torch.sin(2 * torch.pi * k[:, None] * grid + phase[:, :, :, None])).sum(2)
+    low, high = on_grid.min(-1).values, on_grid.max(-1).values                  # (C, D)
+
+    y = torch.randint(0, n_classes, (n_samples,), generator=gen)                 # (N,)
+    a = torch.rand(n_samples, generator=gen, dtype=torch.float64)                # (N,)
+    unit = (curve(a, y) - low[y]) / (high[y] - low[y])                           # (N, D) in [0, 1]
+    t = (0.05 + 0.9 * unit) * steps + jitter * torch.randn(n_samples, n_inputs, generator=gen,
+                                                            dtype=torch.float64)
+    t = t.round().long()                                                         # (N, D) spike times
+    x = torch.zeros(n_samples, steps, n_inputs)
+    keep = (t >= 0) & (t < steps)
+    n, d = keep.nonzero(as_tuple=True)
+    x[n, t[n, d], d] = 1.0
+    return x.to(device), y.to(device)

@@ -65,6 +65,12 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Intelligence through NeuroAI. Nature Communications 14, 1597. arXiv:2210.08340 (Toward "
            "next-generation artificial intelligence: catalyzing the NeuroAI revolution).",
            budget_notebook_s=120, budget_reproduce_s=60),
+    Lesson("event-driven-spiking", 5,
+           "Sparse event-driven computation: a spiking network against a dense one",
+           "Zador, A., Fellous, J.-M., Sejnowski, T., et al. (2025). NeuroAI and Beyond: Bridging Between "
+           "Advances in Neuroscience and Artificial Intelligence. Report of the NSF NeuroAI workshop, "
+           "August 2025.",
+           budget_notebook_s=60, budget_reproduce_s=30),
 ]}
 
 
