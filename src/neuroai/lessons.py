@@ -68,8 +68,7 @@ LESSONS = {lesson.id: lesson for lesson in [
     Lesson("event-driven-spiking", 5,
            "Sparse event-driven computation: a spiking network against a dense one",
            "Zador, A., Fellous, J.-M., Sejnowski, T., et al. (2025). NeuroAI and Beyond: Bridging Between "
-           "Advances in Neuroscience and Artificial Intelligence. Report of the NSF NeuroAI workshop, "
-           "August 2025.",
+           "Advances in Neuroscience and Artificial Intelligence. The NSF NeuroAI roadmap.",
            budget_notebook_s=60, budget_reproduce_s=30),
 ]}
 
