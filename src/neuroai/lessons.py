@@ -59,6 +59,12 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Synaptic weight distributions depend on the geometry of plasticity. ICLR 2024. "
            "arXiv:2305.19394.",
            budget_notebook_s=30, budget_reproduce_s=10),
+    Lesson("mixture-of-depths", 5,
+           "Mixture-of-Depths: a transformer learns which tokens to spend compute on",
+           "Raposo, D., Ritter, S., Richards, B., Lillicrap, T., Humphreys, P. C., & Santoro, A. (2024). "
+           "Mixture-of-Depths: Dynamically allocating compute in transformer-based language models. "
+           "arXiv:2404.02258.",
+           budget_notebook_s=60, budget_reproduce_s=30),
 ]}
 
 
