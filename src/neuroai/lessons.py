@@ -70,6 +70,12 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Zador, A., Fellous, J.-M., Sejnowski, T., et al. (2025). NeuroAI and Beyond: Bridging Between "
            "Advances in Neuroscience and Artificial Intelligence. The NSF NeuroAI roadmap.",
            budget_notebook_s=60, budget_reproduce_s=30),
+    Lesson("mixture-of-depths", 5,
+           "Mixture-of-Depths: a transformer learns which tokens to spend compute on",
+           "Raposo, D., Ritter, S., Richards, B., Lillicrap, T., Humphreys, P. C., & Santoro, A. (2024). "
+           "Mixture-of-Depths: Dynamically allocating compute in transformer-based language models. "
+           "arXiv:2404.02258.",
+           budget_notebook_s=60, budget_reproduce_s=30),
 ]}
 
 
