@@ -59,6 +59,12 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Synaptic weight distributions depend on the geometry of plasticity. ICLR 2024. "
            "arXiv:2305.19394.",
            budget_notebook_s=30, budget_reproduce_s=10),
+    Lesson("conspec", 2,
+           "Contrastive retrospection: honing in on the critical steps",
+           "Sun, C., Yang, W., Jiralerspong, T., Malenfant, D., Alsbury-Nealy, B., Bengio, Y., & "
+           "Richards, B. A. (2023). Contrastive Retrospection: honing in on critical steps for rapid "
+           "learning and generalization in RL. NeurIPS 2023. arXiv:2210.05845.",
+           budget_notebook_s=120, budget_reproduce_s=60),
 ]}
 
 
