@@ -35,11 +35,12 @@ DISTRACTORS = 10      # distractor steps per room, with noisy apples
 APPLE_REWARD = 0.5    # an apple's reward; apples lie in a random slot at half of the distractor steps
 N_ENVS = 64           # episodes per batch
 ITERATIONS = 120      # batches (PPO updates) per training run
-PROTOTYPES = 6        # M, the number of prototypes
+PROTOTYPES = 8        # M, the number of prototypes (8 in the paper)
 HIDDEN = 64           # width of each prototype's head g_i
 MEMORY = 16           # successful and failed episodes kept for the contrastive loss
 THRESHOLD = 0.6       # a prototype matches a step when its cosine score exceeds this
 PATIENCE = 5          # updates in a row a prototype must separate success from failure to be used
+CONSPEC_STEPS = 20    # Adam steps on the contrastive loss per batch
 
 
 # 1. The task (neuroai.envs.KeyChainEnv). In each of KEYS rooms the agent first picks one of three slots
@@ -147,7 +148,7 @@ def new_prototypes(in_dim, gen, device="cpu"):
     return {k: v.to(device).requires_grad_() for k, v in params.items()}
 
 
-def train(seed=0, use_conspec=True, iterations=ITERATIONS, device="cpu", progress=True, conspec_steps=10):
+def train(seed=0, use_conspec=True, iterations=ITERATIONS, device="cpu", progress=True):
     """Train PPO (with or without ConSpec) on the key chain. Returns a dict with the agent, the success
     rate of every training batch, and (ConSpec) the prototypes, which are used and when they were frozen."""
     torch.manual_seed(seed)
@@ -178,7 +179,7 @@ def train(seed=0, use_conspec=True, iterations=ITERATIONS, device="cpu", progres
                 xm = torch.cat([memory.successes(), memory.failures()], dim=1)  # (T, 2 MEMORY, F)
                 is_success = torch.arange(2 * MEMORY, device=device) < MEMORY
                 frozen = used.bool()
-                for _ in range(conspec_steps):
+                for _ in range(CONSPEC_STEPS):
                     loss = conspec_loss(prototype_scores(xm, **params), is_success)
                     before = {k: v.detach().clone() for k, v in params.items()}
                     conspec_opt.zero_grad()
@@ -200,11 +201,11 @@ def train(seed=0, use_conspec=True, iterations=ITERATIONS, device="cpu", progres
             "used": used, "used_at": used_at, "gen": gen}
 
 
-def prototype_firing(params, used, obs, actions):
+def prototype_firing(params, used, obs, actions, threshold=THRESHOLD):
     """Where each used prototype pays intrinsic reward: (T, B, M) bool (False for unused prototypes)."""
     s = prototype_scores(step_features(obs, actions), **params)              # (T, B, M)
     eye = torch.eye(s.shape[-1], device=s.device)
-    fires = torch.stack([intrinsic_reward(s, eye[i], 1.0, THRESHOLD) > 0 for i in range(s.shape[-1])], dim=-1)
+    fires = torch.stack([intrinsic_reward(s, eye[i], 1.0, threshold) > 0 for i in range(s.shape[-1])], dim=-1)
     return fires & used.bool()
 
 
@@ -323,3 +324,34 @@ def reproduce(seed=0, device="cpu", progress=True):
     measured, thresholds, holds = check(out)
     return {"claim": CLAIM, "measured": measured, "thresholds": thresholds, "holds": holds,
             "line": claim_line(measured, holds), "figure": plot(out)}
+
+
+# 7. A knob to turn: the match threshold. Lower it and prototypes fire at steps that only resemble a key
+#    pickup; raise it and they go silent.
+
+def explore_threshold(out, threshold=0.6, episode=0):
+    """Redraw held-out successful episode `episode` with the used prototypes' matches at `threshold`
+    (top), and every used prototype's score over the episode (bottom)."""
+    cs, ep = out["conspec"], out["held_out"]
+    if ep["obs"].shape[1] == 0:
+        print("no successful held-out episode to show")
+        return
+    episode = min(episode, ep["obs"].shape[1] - 1)
+    obs, actions = ep["obs"][:, episode:episode + 1], ep["actions"][:, episode:episode + 1]
+    params = {k: v.cpu() for k, v in cs["params"].items()}
+    fires = prototype_firing(params, cs["used"].cpu(), obs, actions, threshold)[:, 0]      # (T, M)
+    s = prototype_scores(step_features(obs, actions), **params)[:, 0]                     # (T, M)
+    fig, axes = plt.subplots(2, 1, figsize=(11, 5.5), sharex=True)
+    draw_episode(axes[0], obs[:, 0], actions[:, 0], fires, out["key_steps"],
+                 f"held-out successful episode {episode}: matches above {threshold:.2f}")
+    colours = plt.cm.tab10(torch.arange(10) % 10)
+    for i in torch.nonzero(cs["used"]).flatten().tolist():
+        axes[1].plot(s[:, i], color=colours[(i + 4) % 10], label=f"prototype {i}")
+    axes[1].axhline(threshold, color="k", ls="--", lw=1)
+    for t in out["key_steps"]:
+        axes[1].axvspan(t - 0.5, t + 0.5, color="0.92", zorder=0)
+    axes[1].set_ylabel("cosine score")
+    axes[1].set_xlabel("time step (grey: the rooms' choice steps)")
+    axes[1].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    plt.show()
