@@ -179,8 +179,8 @@ def _fake_out(success_conspec=0.95, success_ppo=0.1, precision=1.0, recall=0.67)
 
 @pytest.mark.parametrize("change, holds", [
     ({}, True),
-    ({"success_conspec": 0.5}, False),         # ConSpec did not learn the task
-    ({"success_ppo": 0.9}, False),             # PPO learned it too
+    ({"success_conspec": 0.3}, False),         # ConSpec barely beats PPO
+    ({"success_ppo": 0.8}, False),             # PPO learned it too
     ({"precision": 0.5}, False),               # prototypes fire at other steps
     ({"recall": 0.3}, False),                  # prototypes cover one key only
 ])
@@ -192,6 +192,6 @@ def test_claim_check_can_fail(change, holds):
 def test_a_short_run_trains_and_measures():
     out = ref.run(seed=0, progress=False, iterations=3)
     measured, thresholds, holds = ref.check(out)
-    assert set(thresholds) <= set(measured) | {"success_gap"} and isinstance(holds, bool)
+    assert set(thresholds) <= set(measured) and isinstance(holds, bool)
     assert all(isinstance(v, float) for v in measured.values())
     assert len(out["ppo"]["curve"]) == 3 and len(out["conspec"]["curve"]) == 3
