@@ -17,8 +17,25 @@ def neuroai(*args):
                           timeout=600)
 
 
-@pytest.mark.parametrize("lesson_id", list(lessons.LESSONS))
-@pytest.mark.parametrize("seed", [0, 1, 2])
+# Seeds on which a lesson's claim, as measured (never re-tuned until it passes), is known to fail:
+# {(lesson id, seed): the numbers}. That seed's test is an expected failure, strict: should the claim start
+# to hold there, the test fails until the entry is removed. The lesson's chapter reports the failure.
+KNOWN_FAILURES = {
+    ("conspec", 1): "conspec seed 1: the claim FAILS as measured. Final success PPO + ConSpec 0.64 vs PPO 0.63 "
+                    "(gap 0.01 < 0.25); mean success over training 0.44 vs 0.31 (gap 0.13 < 0.27, the "
+                    "threshold fixed on seeds 0-4); prototypes: 2 used, precision 1.00, recall 0.67 (these hold)",
+}
+
+
+def _claim_cases():
+    for seed in (0, 1, 2):
+        for lesson_id in lessons.LESSONS:
+            reason = KNOWN_FAILURES.get((lesson_id, seed))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(lesson_id, seed, marks=marks, id=f"{seed}-{lesson_id}")
+
+
+@pytest.mark.parametrize("lesson_id, seed", list(_claim_cases()))
 def test_claim_holds(lesson_id, seed):
     done = neuroai("reproduce", lesson_id, "--seed", str(seed), "--json")   # saved in build/reproduce/ for the book
     assert done.returncode == 0, done.stdout + done.stderr

@@ -76,6 +76,12 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Mixture-of-Depths: Dynamically allocating compute in transformer-based language models. "
            "arXiv:2404.02258.",
            budget_notebook_s=60, budget_reproduce_s=30),
+    Lesson("conspec", 2,
+           "Contrastive retrospection: honing in on the critical steps",
+           "Sun, C., Yang, W., Jiralerspong, T., Malenfant, D., Alsbury-Nealy, B., Bengio, Y., & "
+           "Richards, B. A. (2023). Contrastive Retrospection: honing in on critical steps for rapid "
+           "learning and generalization in RL. NeurIPS 2023. arXiv:2210.05845.",
+           budget_notebook_s=120, budget_reproduce_s=60),
 ]}
 
 
