@@ -210,21 +210,10 @@ def grade_function(shell, spec, arrays, out_dir, call_seconds):
             for key, a in arrs.items():
                 renamed[key] = f"c{i}_{key}"
                 out_arrays[renamed[key]] = a
-            outputs.append(_rename(tree, renamed))
+            outputs.append(wire.rename(tree, renamed))
     _only_me(me)
     wire.save_arrays(os.path.join(out_dir, f"result-{name}.npz"), out_arrays)
     _write_json(os.path.join(out_dir, f"result-{name}.json"), {"name": name, "status": status, "outputs": outputs})
-
-
-def _rename(tree, names):
-    if isinstance(tree, dict):
-        if tree.get("t") in ("ndarray", "tensor"):
-            return {**tree, "a": names[tree["a"]]}
-        if tree.get("t") in ("list", "tuple"):
-            return {**tree, "v": [_rename(x, names) for x in tree["v"]]}
-        if tree.get("t") == "dict":
-            return {**tree, "v": [[k, _rename(x, names)] for k, x in tree["v"]]}
-    return tree
 
 
 def main(argv=None):

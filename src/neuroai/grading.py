@@ -320,7 +320,7 @@ def _secret(plan, names, settings):
         renamed = {k: f"s{len(arrays) + i}" for i, k in enumerate(arrs)}
         for k, a in arrs.items():
             arrays[renamed[k]] = a
-        return _rename_tree(tree, renamed)
+        return wire.rename(tree, renamed)
 
     for name in names:
         f = plan["functions"][name]
@@ -336,16 +336,6 @@ def _secret(plan, names, settings):
     wire.save_arrays(buffer, arrays)
     return len(head).to_bytes(8, "big") + head + buffer.getvalue()
 
-
-def _rename_tree(tree, names):
-    if isinstance(tree, dict):
-        if tree.get("t") in ("ndarray", "tensor"):
-            return {**tree, "a": names[tree["a"]]}
-        if tree.get("t") in ("list", "tuple"):
-            return {**tree, "v": [_rename_tree(x, names) for x in tree["v"]]}
-        if tree.get("t") == "dict":
-            return {**tree, "v": [[k, _rename_tree(x, names)] for k, x in tree["v"]]}
-    return tree
 
 
 def judge(plan, name, files, ended):

@@ -109,6 +109,19 @@ def decode(tree, arrays):
     return dec(tree, 0)
 
 
+def rename(tree, names):
+    """The same tree with its array references renamed by `names` (old -> new), so that values
+    encoded separately can share one .npz."""
+    if isinstance(tree, dict):
+        if tree.get("t") in ("ndarray", "tensor"):
+            return {**tree, "a": names[tree["a"]]}
+        if tree.get("t") in ("list", "tuple"):
+            return {**tree, "v": [rename(x, names) for x in tree["v"]]}
+        if tree.get("t") == "dict":
+            return {**tree, "v": [[k, rename(x, names)] for k, x in tree["v"]]}
+    return tree
+
+
 def save_arrays(path, arrays):
     np.savez(path, **arrays)
 
