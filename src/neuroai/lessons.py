@@ -82,6 +82,12 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Richards, B. A. (2023). Contrastive Retrospection: honing in on critical steps for rapid "
            "learning and generalization in RL. NeurIPS 2023. arXiv:2210.05845.",
            budget_notebook_s=120, budget_reproduce_s=60),
+    Lesson("poyo", 5,
+           "POYO: every spike a token, one decoder across recordings",
+           "Azabou, M., Arora, V., Ganesh, V., Mao, X., Nachimuthu, S., Mendelson, M. J., Richards, B., Perich, M. G., "
+           "Lajoie, G., & Dyer, E. L. (2023). A Unified, Scalable Framework for Neural Population Decoding. "
+           "NeurIPS 2023. arXiv:2310.16046.",
+           budget_notebook_s=60, budget_reproduce_s=30),
 ]}
 
 
