@@ -10,8 +10,11 @@ Framework for Neural Population Decoding" (NeurIPS 2023). It reads top to bottom
   3. time as a rotation: rotary embeddings with log-spaced periods                           (Eq. 2)
   4. rotary attention: relative time enters the attention scores and the values             (Eq. 3)
   5. the model: cross-attention of spikes into latents, latent self-attention, queries at output times
-  6. training across sessions; adapting to a new session by learning only its units' embeddings
-  7. the experiment and the claim, measured; the figure
+  6. training across sessions (with unit dropout); adapting to a new session by learning only its units'
+     embeddings ("unit identification"), against full fine-tuning and two single-session baselines
+  7. the experiment: six sessions to train on, a seventh met with 8 labelled trials
+  8. the claim, measured, and the figure
+  9. a knob: the number of labelled trials
 
 Run it with `neuroai reproduce poyo --seed 0`.
 """
@@ -49,6 +52,9 @@ T_MIN, T_MAX = 0.02, 2.0617                    # s, shortest and longest rotary 
 SPIKE, START, END = 0, 1, 2                    # token types
 VEL_SCALE = 10.0                               # cm/s: velocity targets are divided by it
 
+
+# 1. The data. neuroai.neural simulates the sessions (its docstring says what every number stands for);
+#    neuroai.nwb reads a real recording into the same Recording. One trial is one 1 s context window.
 
 def show_data(recs, trial=0):
     """Figure: one reach of two sessions as spike rasters (each its own neurons), and the hand velocity."""
