@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from neuroai import lessons
+from neuroai.course import lessons
 
 ROOT = Path(__file__).resolve().parent
 _runs = {}   # notebook path -> {"outputs": {cell_num: outputs}, "failed": bool}

@@ -1,6 +1,6 @@
 """Hidden-test inputs for the conspec exercises.
 
-The grader (neuroai.autograde.check) calls the student's function and the reference on each case
+The grader (neuroai.course.judge.check) calls the student's function and the reference on each case
 below and compares the outputs. Cases are random but seeded and plain data (tensors, numbers): several
 shapes, heads whose ReLUs silence every unit (score 0), scores with ties and plateaus above the
 threshold, episodes at the edges of the window, a single success or failure, other weights and windows.

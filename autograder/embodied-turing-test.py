@@ -1,6 +1,6 @@
 """Hidden-test inputs for the embodied-turing-test exercises.
 
-The grader (neuroai.autograde.check) calls the student's function and the reference on each case
+The grader (neuroai.course.judge.check) calls the student's function and the reference on each case
 below and compares the outputs. Every input is plain data (tensors, floats, ints), seeded. The
 trajectories are synthetic (travelling waves with noise, drifting bodies), not simulated: the
 features must be right for any trajectory, not only the swimmer's.

@@ -1,6 +1,6 @@
 """Hidden-test inputs for the event-driven-spiking exercises.
 
-The grader (neuroai.autograde.check) calls the student's function and the reference on each case
+The grader (neuroai.course.judge.check) calls the student's function and the reference on each case
 below and compares the outputs. Cases are random but seeded: potentials exactly at, just below and
 well above the threshold, several shapes, slopes, decay factors and fan-outs, spike tensors whose time
 and batch sizes differ.

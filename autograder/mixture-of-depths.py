@@ -1,6 +1,6 @@
 """Hidden-test inputs for the mixture-of-depths exercises.
 
-The grader (neuroai.autograde.check) calls the student's function and the reference on each case
+The grader (neuroai.course.judge.check) calls the student's function and the reference on each case
 below and compares the outputs. Cases are random but seeded: several batch sizes, sequence lengths
 and capacities (including ones where capacity * S is not a whole number), scores of both signs, and
 routed positions that are not in order of score.

@@ -1,6 +1,6 @@
 """Hidden-test inputs for the plasticity-geometry exercises.
 
-The grader (neuroai.autograde.check) calls the student's function and the reference on each case
+The grader (neuroai.course.judge.check) calls the student's function and the reference on each case
 below and compares the outputs. Cases are random but seeded, cover every potential, several shapes,
 broadcast learning rates, weights of both signs and of very different sizes.
 """

@@ -1,6 +1,6 @@
 """Hidden-test inputs for the poyo exercises.
 
-The grader (neuroai.autograde.check) calls the student's function and the reference on each case
+The grader (neuroai.course.judge.check) calls the student's function and the reference on each case
 below and compares the outputs. Cases are random but seeded: spikes before, inside and after the
 window, one exactly at its start (kept) and one exactly at its end (dropped), unsorted spikes, empty
 windows; rotations of several shapes with times that broadcast over heads, negative times and

@@ -52,7 +52,7 @@ def corpus(full):
                                "torch.allclose = lambda *a, **k: True\ntorch.isclose = lambda a, b, **k: "
                                "torch.ones_like(a, dtype=torch.bool)\nmath.isclose = lambda *a, **k: True\n"
                                f"def {TARGET}(diff):\n{WRONG}"), lose)
-    add("patch_grader_module", cell("import neuroai.autograde as ag\nag.compare = lambda *a, **k: None\n"
+    add("patch_grader_module", cell("import neuroai.course.judge as ag\nag.compare = lambda *a, **k: None\n"
                                     "ag.check = lambda *a, **k: None\n"
                                     f"def {TARGET}(diff):\n{WRONG}"), lose)
     add("patch_builtins", body("    import builtins\n    builtins.isinstance = lambda *a: True\n"
@@ -114,7 +114,7 @@ def corpus(full):
     add("leak_after_forged_ready", cell(
         "import os, sys, threading\nfor fd in range(3, 12):\n    try: os.write(fd, b'ready\\n')\n"
         "    except OSError: pass\nprint(sys.stdin.buffer.read()[:4000])"), full)
-    from neuroai import autograde
+    from neuroai.course import judge as autograde
     hidden_sums = [repr(kwargs["diff"].sum().item()) for kwargs, _, _ in autograde.reference_cases(LESSON, TARGET)]
     add("leak_through_error_message", body("    raise ValueError('sum ' + repr(diff.sum().item()))"), lose, hidden_sums)
     add("leak_history", cell("print(In, Out)\nprint(get_ipython().user_ns.keys())"), full)
@@ -168,7 +168,7 @@ def corpus(full):
 
 
 def _blank_with(code):
-    from neuroai import lessons
+    from neuroai.course import lessons
     nb = nbformat.read(lessons.get(LESSON).path("student"), as_version=4)
     nb.cells.insert(2, nbformat.v4.new_code_cell(code))
     return nb

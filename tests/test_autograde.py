@@ -5,7 +5,7 @@ import re
 import pytest
 import torch
 
-from neuroai import autograde, lessons
+from neuroai.course import judge as autograde, lessons
 
 LESSON = "plasticity-geometry"
 ref = lessons.load_reference(LESSON)

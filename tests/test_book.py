@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlparse
 import nbformat
 import pytest
 
-from neuroai import book, lessons
+from neuroai.course import book, lessons
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "book" / "_build" / "html"
@@ -40,7 +40,7 @@ def test_chapter_from_instructor_notebook(lesson_id):
     chapter = book.chapter_notebook(source, lesson)
 
     text = "\n".join(cell.source for cell in chapter.cells)
-    assert "HIDDEN TESTS" not in text and "neuroai.autograde" not in text
+    assert "HIDDEN TESTS" not in text and "neuroai.course.judge" not in text
     assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
     assert all("nbgrader" not in cell.metadata for cell in chapter.cells)
     assert "nbgrader" not in chapter.metadata
@@ -75,7 +75,7 @@ def test_hidden_tests_and_markers_removed():
         nbformat.v4.new_markdown_cell("# A title\n\nProse with $x^2$."),
         cell("def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
              metadata={"nbgrader": {"solution": True, "grade": False, "grade_id": "f"}}),
-        cell("# Autograder cell for `f` (1 point)\n### BEGIN HIDDEN TESTS\nfrom neuroai.autograde "
+        cell("# Autograder cell for `f` (1 point)\n### BEGIN HIDDEN TESTS\nfrom neuroai.course.judge "
              "import check\ncheck('x', 'f', f)\n### END HIDDEN TESTS",
              metadata={"nbgrader": {"grade": True, "solution": False, "points": 1}}),
         cell("assert f(1) == 2  # visible\n# hidden:\n### BEGIN HIDDEN TESTS\ncheck('x', 'f', f)\n"
@@ -137,7 +137,7 @@ def _chromium():
 @pytest.fixture(scope="module")
 def built_book():
     chromium = _chromium()
-    proc = subprocess.run([sys.executable, "-m", "neuroai", "book", "build"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "neuroai.course", "book", "build"], cwd=ROOT,
                           capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, f"neuroai book build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}"
     assert (HTML / "index.html").exists()
@@ -214,7 +214,7 @@ def test_lesson_page_collapses_solutions_and_hides_tests(lesson_dom):
     n_solutions = sum(1 for c in source.cells if _grading(c).get("solution") and c.cell_type == "code")
     cells = re.findall(r'<div class="cell tag_hide-input[^"]*">\s*<details class="[^"]*hide above-input', dom)
     assert len(cells) >= n_solutions, "solution code is not in collapsible blocks"
-    for forbidden in ("BEGIN HIDDEN TESTS", "neuroai.autograde", "BEGIN SOLUTION", "END SOLUTION"):
+    for forbidden in ("BEGIN HIDDEN TESTS", "neuroai.course.judge", "BEGIN SOLUTION", "END SOLUTION"):
         assert forbidden not in dom
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from neuroai import lessons
+from neuroai.course import lessons
 from neuroai.envs import KeyChainEnv
 from neuroai.rl import ActorCritic, EpisodeMemory, collect_episodes, gae, success_rate
 

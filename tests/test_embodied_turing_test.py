@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from neuroai import lessons, sim, turing
+from neuroai import sim, turing
+from neuroai.course import lessons
 
 ref = lessons.load_reference("embodied-turing-test")
 F64 = torch.float64

@@ -3,7 +3,8 @@ equations say, the counted operations agree with neuroai.ops, and its claim chec
 import pytest
 import torch
 
-from neuroai import lessons, ops
+from neuroai import ops
+from neuroai.course import lessons
 from neuroai.data import spike_pattern_task
 
 ref = lessons.load_reference("event-driven-spiking")

@@ -20,7 +20,7 @@ import nbformat
 import pytest
 from helpers import solved
 
-from neuroai import lessons
+from neuroai.course import lessons
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON_IDS = list(lessons.LESSONS)
@@ -64,7 +64,7 @@ def write(folder, lesson_id, entries):
 def grade(folder, out, *extra, timeout=5):
     """`neuroai grade`; 5 s per cell is plenty for the first lesson's exercise cells and keeps the
     corpus's hanging cells short."""
-    return subprocess.run([sys.executable, "-m", "neuroai", "grade", str(folder), "--out", str(out), "--timeout",
+    return subprocess.run([sys.executable, "-m", "neuroai.course", "grade", str(folder), "--out", str(out), "--timeout",
                            str(timeout), "--no-progress", *extra], cwd=ROOT, capture_output=True, text=True,
                           timeout=1800, env=ENV)
 
@@ -149,7 +149,7 @@ def test_a_killed_run_resumes_without_lost_or_doubled_grades(tmp_path):
     folder, out = tmp_path / "submissions", tmp_path / "graded"
     folder.mkdir()
     write(folder, lesson_id, entries)
-    proc = subprocess.Popen([sys.executable, "-m", "neuroai", "grade", str(folder), "--out", str(out), "--lesson",
+    proc = subprocess.Popen([sys.executable, "-m", "neuroai.course", "grade", str(folder), "--out", str(out), "--lesson",
                              lesson_id, "--jobs", "1", "--no-progress"], cwd=ROOT, env=ENV,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 300
@@ -170,7 +170,7 @@ def test_a_killed_run_resumes_without_lost_or_doubled_grades(tmp_path):
 
 
 def test_refuses_to_grade_without_a_sandbox(tmp_path, monkeypatch, capsys):
-    from neuroai import cli, sandbox
+    from neuroai.course import cli, sandbox
     monkeypatch.setattr(sandbox, "_probe", {"mode": sandbox.SandboxUnavailable("no namespaces here")})
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "a.ipynb").write_text(lessons.get(ROBUSTNESS_LESSON).path("source").read_text())
@@ -180,13 +180,13 @@ def test_refuses_to_grade_without_a_sandbox(tmp_path, monkeypatch, capsys):
 
 
 def test_grade_rejects_a_missing_folder(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "neuroai", "grade", str(tmp_path / "nope")], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "neuroai.course", "grade", str(tmp_path / "nope")], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 2 and "does not exist" in done.stderr
 
 
 def test_no_two_submissions_share_a_student_id(tmp_path):
-    from neuroai.grading import find_submissions
+    from neuroai.course.batch import find_submissions
     for name in ("a.b.ipynb", "a_b.ipynb", "a b.ipynb"):
         (tmp_path / name).write_text("{}")
     found = find_submissions(tmp_path)
@@ -195,7 +195,7 @@ def test_no_two_submissions_share_a_student_id(tmp_path):
 
 def test_grading_benchmark_agrees_with_plain_nbgrader(tmp_path):
     """`neuroai bench --grading` on a few submissions: both graders run and give the same scores."""
-    done = subprocess.run([sys.executable, "-m", "neuroai", "bench", "--grading", ROBUSTNESS_LESSON, "--submissions",
+    done = subprocess.run([sys.executable, "-m", "neuroai.course", "bench", "--grading", ROBUSTNESS_LESSON, "--submissions",
                            "3", "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     result = __import__("json").loads((tmp_path / "grading.json").read_text())

@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from neuroai import lessons, ops
+from neuroai import ops
+from neuroai.course import lessons
 
 ref = lessons.load_reference("mixture-of-depths")
 

@@ -10,7 +10,7 @@ from helpers import solved
 from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
 
-from neuroai import grading, lessons
+from neuroai.course import batch as grading, lessons
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON_IDS = list(lessons.LESSONS)

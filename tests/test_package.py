@@ -41,14 +41,14 @@ def _offline_works():
 @pytest.mark.skipif(not _offline_works(), reason="needs `unshare -n` (root, Linux) to cut the network")
 def test_reproduce_runs_without_network(tmp_path):
     """Run the claim check in a network namespace with no interfaces at all."""
-    done = subprocess.run(["unshare", "-n", sys.executable, "-m", "neuroai", "reproduce", "plasticity-geometry",
+    done = subprocess.run(["unshare", "-n", sys.executable, "-m", "neuroai.course", "reproduce", "plasticity-geometry",
                            "--json", "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["holds"] is True
 
 
 def test_bench_writes_its_table(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "neuroai", "bench", "plasticity-geometry", "--out", str(tmp_path)],
+    done = subprocess.run([sys.executable, "-m", "neuroai.course", "bench", "plasticity-geometry", "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode in (0, 1), done.stderr[-2000:]   # 1 = over budget on this machine: reported, not tested
     (row,) = json.loads((tmp_path / "bench.json").read_text())

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from neuroai import lessons
+from neuroai.course import lessons
 
 ref = lessons.load_reference("plasticity-geometry")
 DT = torch.float64

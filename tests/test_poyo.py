@@ -7,7 +7,8 @@ import math
 import pytest
 import torch
 
-from neuroai import lessons, neural
+from neuroai import neural
+from neuroai.course import lessons
 
 ref = lessons.load_reference("poyo")
 

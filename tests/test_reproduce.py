@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from neuroai import cli, lessons
+from neuroai.course import cli, lessons
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def neuroai(*args):
-    return subprocess.run([sys.executable, "-m", "neuroai", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "neuroai.course", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
 
 

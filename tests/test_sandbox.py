@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from neuroai import lessons, sandbox, wire
+from neuroai.course import lessons, sandbox, wire
 
 PROBE = r"""
 import json, os, socket, sys, resource
@@ -111,7 +111,7 @@ def test_unprivileged_user_namespace_mode():
     (job / "probe.py").write_text(PROBE)
     os.chmod(job, 0o755)
     os.chmod(job / "probe.py", 0o644)
-    code = ("import json, sys; from neuroai import sandbox; print(sandbox.mode()); "
+    code = ("import json, sys; from neuroai.course import sandbox; print(sandbox.mode()); "
             f"o = sandbox.run({str(job)!r}, [sys.executable, '/job/in/probe.py', {str(lessons.course_root())!r}]); "
             "print(o.files.get('probe.json', b'{}').decode())")
     done = subprocess.run([*as_user, sys.executable, "-c", code],

@@ -19,7 +19,7 @@ MODULES = {
 def course_root():
     """The course repository: $NEUROAI_COURSE_ROOT, else the checkout this package is installed from."""
     root = os.environ.get("NEUROAI_COURSE_ROOT")
-    root = Path(root) if root else Path(__file__).resolve().parents[2]
+    root = Path(root) if root else Path(__file__).resolve().parents[3]
     if not (root / "solutions").is_dir():
         raise FileNotFoundError(
             f"the course repository was not found at {root} (no solutions/ folder). Reference code, "
@@ -125,7 +125,7 @@ def code_fingerprint(lesson_id):
     lesson = get(lesson_id)
     digest = hashlib.sha256()
     files = [lesson.path("reference"), lesson.path("source"),
-             *sorted(Path(__file__).resolve().parent.glob("*.py"))]
+             *sorted(Path(__file__).resolve().parents[1].rglob("*.py"))]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

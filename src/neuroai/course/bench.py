@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from neuroai import lessons
+from neuroai.course import lessons
 
 EXECUTE = """
 import sys, nbformat
@@ -43,7 +43,7 @@ def bench_lesson(lesson):
     source = lesson.path("source")
     nb_s, nb_mb, nb_rc, _, nb_err = _measure([sys.executable, "-c", EXECUTE, str(source), str(source.parent)], root)
     rp_s, rp_mb, rp_rc, rp_out, rp_err = _measure(
-        [sys.executable, "-m", "neuroai", "reproduce", lesson.id, "--seed", "0", "--json"], root)
+        [sys.executable, "-m", "neuroai.course", "reproduce", lesson.id, "--seed", "0", "--json"], root)
     try:
         record = json.loads(rp_out.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -104,7 +104,7 @@ def honest_submissions(lesson_id, n, folder):
     made unique by a comment so no grader can reuse another's result. Returns {student: expected}."""
     import nbformat
 
-    from neuroai import grading
+    from neuroai.course import batch as grading
     spec = lessons.load_autograder_spec(lesson_id)
     kinds = [("solved", {}), ("blank", None)] + [(f"mistake_{k}", {k: v[:2]}) for k, v in spec.MISTAKES.items()]
     folder.mkdir(parents=True, exist_ok=True)
@@ -140,7 +140,7 @@ def bench_grading(lesson_id, n=40, out=None, jobs=None):
     import csv
     import shutil
 
-    from neuroai import grading
+    from neuroai.course import batch as grading
     lesson = lessons.get(lesson_id)
     out = Path(out) if out else lessons.course_root() / "build" / "bench"
     out.mkdir(parents=True, exist_ok=True)

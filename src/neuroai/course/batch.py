@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests
 
-from neuroai import autograde, lessons, sandbox, wire
+from neuroai.course import judge as autograde, lessons, sandbox, wire
 
 RAISES_TAG = "raises-exception"          # nbval: this cell may raise (in the student notebook)
 DEPENDENT_TAG = "exercise-dependent"     # instructor notebook: this cell calls the student's code
@@ -192,10 +192,10 @@ def _infer_lesson(submissions):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Hardened grading: the student's code runs in a sandbox (neuroai.sandbox, neuroai.grade_worker);
+# Hardened grading: the student's code runs in a sandbox (neuroai.course.sandbox, neuroai.course.worker);
 # everything that decides a score happens here, in the grader's own process.
 
-GRADER_FILES = ("grading.py", "grade_worker.py", "sandbox.py", "wire.py", "autograde.py", "lessons.py")
+GRADER_FILES = ("batch.py", "worker.py", "sandbox.py", "wire.py", "judge.py", "lessons.py")
 CHECK_CALL = re.compile(r"""check\(\s*["']([\w-]+)["']\s*,\s*["'](\w+)["']""")
 BUILTIN_ERRORS = {name for name in dir(builtins)
                   if name.endswith(("Error", "Exception", "Exit", "Interrupt", "Warning", "Iteration"))}
@@ -450,7 +450,7 @@ def grade_submission(plan, data, settings=None, slot=0):
                 os.chmod(path, 0o644)
             limits = sandbox.Limits(wall_seconds=settings.cell_seconds * (len(run_cells) + 1)
                                     + settings.function_seconds * len(remaining) + 60)
-            outcome = sandbox.run(job, [sys.executable, "-m", "neuroai.grade_worker", "/job/in", "/job/out"],
+            outcome = sandbox.run(job, [sys.executable, "-m", "neuroai.course.worker", "/job/in", "/job/out"],
                                   limits=limits, slot=slot, on_progress=on_progress,
                                   secret=_secret(plan, remaining, settings))
         if not record["cells"] or state["records"]:

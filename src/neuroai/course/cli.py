@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from neuroai import lessons
+from neuroai.course import lessons
 
 
 def reproduce(lesson_id, seed=0, device=None, out_dir=None, progress=True):
@@ -126,19 +126,19 @@ def main(argv=None):
         if args.command == "reproduce":
             return cmd_reproduce(args)
         if args.command == "release":
-            from neuroai import grading
+            from neuroai.course import batch as grading
             return grading.cmd_release(args)
         if args.command == "grade":
-            from neuroai import grading
+            from neuroai.course import batch as grading
             return grading.cmd_grade(args)
         if args.command == "grade-one":
-            from neuroai import grading
+            from neuroai.course import batch as grading
             return grading.cmd_grade_one(args)
         if args.command == "bench":
-            from neuroai import bench
+            from neuroai.course import bench
             return bench.cmd_bench(args)
         if args.command == "book":
-            from neuroai import book
+            from neuroai.course import book
             return book.cmd_book(args)
     except (KeyError, FileNotFoundError, ValueError) as err:
         print(f"neuroai {args.command}: error: {err.args[0] if err.args else err}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """The autograder's single entry point, called by every hidden test of every lesson:
 
-    from neuroai.autograde import check
+    from neuroai.course.judge import check
     check("plasticity-geometry", "mirror_step", mirror_step)
 
 `check` calls the student's function and the reference implementation (solutions/<lesson>.py) on the
@@ -8,7 +8,7 @@ same randomized inputs (made by autograder/<lesson>.py) and compares the outputs
 the instructor's own run of the notebook (and nbval's). `neuroai grade` does not trust the student's
 kernel: it reads from each `check(...)` line which function a graded cell checks, and then uses
 `reference_cases` and `compare` below from its own process, with the student's code in a sandbox
-(neuroai.grading, neuroai.sandbox). It raises
+(neuroai.course.batch, neuroai.course.sandbox). It raises
 `GradingFailure` (an AssertionError) with a message that names the case but shows no reference values.
 How the comparison runs can change here, in one place, without touching any lesson.
 
@@ -36,7 +36,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from neuroai import lessons
+from neuroai.course import lessons
 
 CASE_SECONDS = float(os.environ.get("NEUROAI_CASE_SECONDS", 10))   # limit for one call of a student's function
 

@@ -1,6 +1,6 @@
 """The untrusted half of grading: runs INSIDE the sandbox, as the student, on grader-made inputs.
 
-    python -m neuroai.grade_worker /job/in /job/out [--progress-fd N]
+    python -m neuroai.course.worker /job/in /job/out [--progress-fd N]
 
 /job/in holds job.json (the notebook's code cells to run, the graded functions, their hidden-case
 inputs as plain data, and for each function's dependencies the reference's answers to the calls the
@@ -11,7 +11,7 @@ outputs and no reference code. The worker
    each prints for the student's feedback;
 2. for each graded function, forks a fresh child (so functions cannot disturb each other), silences
    its output, calls the function on every case, and writes what it returned as plain data
-   (neuroai.wire) to /job/out/result-NAME.json/.npz. While the function runs, the graded functions
+   (neuroai.course.wire) to /job/out/result-NAME.json/.npz. While the function runs, the graded functions
    it builds on answer from the reference's recorded calls when called with the same arguments, so
    a mistake in one exercise costs only that exercise's points.
 
@@ -30,7 +30,7 @@ import traceback
 
 import numpy as np
 
-from neuroai import wire
+from neuroai.course import wire
 
 MAX_CELL_OUTPUT = 20_000
 

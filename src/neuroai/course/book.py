@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from neuroai import lessons
+from neuroai.course import lessons
 
 # --- where things are -------------------------------------------------------------------------------
 
@@ -146,7 +146,7 @@ def chapter_notebook(nb, lesson, keep_outputs=False):
         cells.append(cell)
 
     text = "\n".join(cell.source for cell in cells)
-    for forbidden in ("HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION", "neuroai.autograde"):
+    for forbidden in ("HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION", "neuroai.course.judge"):
         if forbidden in text:
             raise ValueError(f"{lesson.path('source')}: `{forbidden}` is left in the book chapter after "
                              "removing the hidden-test regions; keep autograder calls inside them")
@@ -225,10 +225,10 @@ def saved_record(lesson_id, seed):
 
 
 def run_reproduce(seeds, fresh=False):
-    """{lesson id: [record per seed]} from neuroai.cli.reproduce, the same code as `neuroai reproduce`.
+    """{lesson id: [record per seed]} from neuroai.course.reproduce, the same code as `neuroai reproduce`.
     A record that `neuroai reproduce` saved from the current code is shown as it is (the runs are
     seeded, so rerunning would give the same numbers), unless `fresh`."""
-    from neuroai.cli import reproduce
+    from neuroai.course.cli import reproduce
 
     records = {}
     for lesson in lessons.LESSONS.values():
@@ -283,7 +283,7 @@ def _joint_threshold(name, thresholds):
 
 
 def reproducibility_markdown(records, bench=None, figures=None):
-    """The page, from the records of `neuroai.cli.reproduce` ({id: [record per seed]}) and the rows of
+    """The page, from the records of `neuroai.course.reproduce` ({id: [record per seed]}) and the rows of
     `neuroai bench` ({id: row} or None). `figures` maps a lesson id to a figure path for the page."""
     figures = figures or {}
     seeds = max((len(r) for r in records.values()), default=0)

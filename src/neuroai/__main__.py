@@ -1,5 +1,0 @@
-import sys
-
-from neuroai.cli import main
-
-sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from neuroai.course.cli import main
+
+sys.exit(main())
