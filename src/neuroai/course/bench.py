@@ -104,7 +104,7 @@ def honest_submissions(lesson_id, n, folder):
     made unique by a comment so no grader can reuse another's result. Returns {student: expected}."""
     import nbformat
 
-    from neuroai.course import batch as grading
+    from neuroai.course import release
     spec = lessons.load_autograder_spec(lesson_id)
     kinds = [("solved", {}), ("blank", None)] + [(f"mistake_{k}", {k: v[:2]}) for k, v in spec.MISTAKES.items()]
     folder.mkdir(parents=True, exist_ok=True)
@@ -114,7 +114,7 @@ def honest_submissions(lesson_id, n, folder):
         if changes is None:
             nb = nbformat.read(lessons.get(lesson_id).path("student"), as_version=4)
         else:
-            nb = grading.solved_notebook(lesson_id, changes)
+            nb = release.solved_notebook(lesson_id, changes)
         first = next(c for c in nb.cells if c.cell_type == "code")
         first.source += f"\n# submission {i}"
         student = f"s{i:03d}_{kind}"
@@ -140,7 +140,7 @@ def bench_grading(lesson_id, n=40, out=None, jobs=None):
     import csv
     import shutil
 
-    from neuroai.course import batch as grading
+    from neuroai.course import batch, release
     lesson = lessons.get(lesson_id)
     out = Path(out) if out else lessons.course_root() / "build" / "bench"
     out.mkdir(parents=True, exist_ok=True)
@@ -150,20 +150,20 @@ def bench_grading(lesson_id, n=40, out=None, jobs=None):
 
         course = tmp / "nbgrader-course"                     # plain nbgrader, as its docs describe
         course.mkdir()
-        grading._course_folder(course, lesson)
+        release._course_folder(course, lesson)
         for student in made:
             target = course / "submitted" / student / lesson_id / f"{lesson_id}.ipynb"
             target.parent.mkdir(parents=True)
             shutil.copy(tmp / "submissions" / f"{student}.ipynb", target)
         print(f"plain nbgrader autograde: {n} submissions ...", flush=True)
         start = time.perf_counter()
-        done = grading._nbgrader(course, "autograde", lesson_id, timeout=24 * 3600)
+        done = release._nbgrader(course, "autograde", lesson_id, timeout=24 * 3600)
         plain_s = time.perf_counter() - start
         plain = _nbgrader_scores(course, lesson_id, made)
 
         print(f"neuroai grade: {n} submissions ...", flush=True)
         start = time.perf_counter()
-        rows, summary = grading.grade(tmp / "submissions", lesson_id, tmp / "graded", progress=False, jobs=jobs)
+        rows, summary = batch.grade(tmp / "submissions", lesson_id, tmp / "graded", progress=False, jobs=jobs)
         ours_s = time.perf_counter() - start
         ours = {r["student"]: {k: float(r[k]) for k in plain.get(r["student"], {})} for r in rows}
 

@@ -24,8 +24,11 @@ MISTAKES are the tests' evidence that the hidden cases are sharp: each plausible
 "uses" isolates each exercise: while `mirror_step` is checked, the names it calls resolve to the
 reference versions, so one wrong function costs only its own points.
 """
+import builtins
 import copy
 import inspect
+import io
+import json
 import math
 import os
 import signal
@@ -36,7 +39,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from neuroai.course import lessons
+from neuroai.course import lessons, wire
 
 CASE_SECONDS = float(os.environ.get("NEUROAI_CASE_SECONDS", 10))   # limit for one call of a student's function
 
@@ -214,3 +217,60 @@ def check(lesson_id, name, student_fn, seed=None):
         if reason:
             raise GradingFailure(f"{where}: {reason}")
     print(f"{name}: {len(cases)} hidden cases passed")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The sandboxed grader's verdict: the same comparison, on what the student's process sent back as data.
+
+BUILTIN_ERRORS = {name for name in dir(builtins)
+                  if name.endswith(("Error", "Exception", "Exit", "Interrupt", "Warning", "Iteration"))}
+
+
+STATUS_KINDS = {"ok", "missing", "not-callable", "raised", "not-plain-data"}
+
+
+def judge(plan, name, files, ended):
+    """The grader's verdict on one function from what the sandbox left: (passed, message). Nothing the
+    sandbox wrote is shown to the student as text; messages are composed here."""
+    f = plan["functions"][name]
+    n = len(f["cases"])
+    raw = files.get(f"result-{name}.json")
+    if raw is None:
+        if ended == "timeout":
+            return False, f"{name}: stopped, it ran longer than the time limit on the hidden cases"
+        return False, f"{name}: its process ended before it returned (a crash, os._exit or a signal)"
+    try:
+        result = json.loads(raw)
+        status = result["status"]
+        kind = status["kind"]
+        assert kind in STATUS_KINDS
+        arrays = wire.load_arrays(io.BytesIO(files.get(f"result-{name}.npz", b"")))
+    except Exception:
+        return False, f"{name}: the grader could not read what it returned"
+    if kind == "missing":
+        return False, f"{name} is not defined (did its cell run?)"
+    if kind == "not-callable":
+        return False, f"{name} is not a function"
+    if kind in ("raised", "not-plain-data"):
+        case = status.get("case")
+        case = case + 1 if isinstance(case, int) and 0 <= case < n else "?"
+        error = status.get("error") if status.get("error") in BUILTIN_ERRORS else "an exception"
+        if error == "NotImplementedError":
+            return False, f"{name} is not implemented yet (it raises NotImplementedError)"
+        if kind == "not-plain-data":
+            return False, (f"{name}, hidden case {case} of {n}: it returned something that is not plain data "
+                           "(use tensors, arrays, numbers, strings, lists, tuples or dicts)")
+        return False, f"{name}, hidden case {case} of {n}: raised {error} (run the visible test to see the message)"
+    outputs = result.get("outputs")
+    if not isinstance(outputs, list) or len(outputs) != n:
+        return False, f"{name}: the grader could not read what it returned"
+    for i, ((kwargs, expected, _), tree) in enumerate(zip(f["cases"], outputs), start=1):
+        where = f"{name}, hidden case {i} of {n} ({describe(kwargs)})"
+        try:
+            got = wire.decode(tree, arrays)
+        except (wire.WireError, ValueError, TypeError, KeyError, RecursionError):
+            return False, f"{where}: the grader could not read what it returned"
+        reason = compare(got, expected, f["rtol"], f["atol"])
+        if reason:
+            return False, f"{where}: {reason}"
+    return True, f"{name}: {n} hidden cases passed"

@@ -10,9 +10,9 @@ from helpers import solved
 from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
 
-from neuroai.course import batch as grading, lessons
+from neuroai.course import lessons, release
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LESSON_IDS = list(lessons.LESSONS)
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -50,7 +50,7 @@ def notebook_definitions(nb):
 def test_student_notebook_is_not_stale(lesson_id):
     lesson = lessons.get(lesson_id)
     committed = lesson.path("student").read_text()
-    assert committed == grading._dumps(grading.student_notebook(lesson_id)), (
+    assert committed == release._dumps(release.student_notebook(lesson_id)), (
         f"{lesson.path('student').relative_to(ROOT)} is stale: run `neuroai release {lesson_id}` and commit it")
 
 
@@ -100,7 +100,7 @@ def test_student_notebook_raises_only_where_expected(lesson_id, tmp_path):
         if cell.cell_type != "code":
             continue
         errs = errors(cell)
-        if grading.RAISES_TAG not in cell.metadata.get("tags", []):
+        if release.RAISES_TAG not in cell.metadata.get("tags", []):
             assert not errs, f"cell {i} raised {errs[0].ename}: {errs[0].evalue}"
             continue
         assert len(errs) == 1, f"cell {i} was expected to raise: {cell.source[:80]!r}"

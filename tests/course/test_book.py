@@ -21,9 +21,9 @@ from urllib.parse import urljoin, urlparse
 import nbformat
 import pytest
 
-from neuroai.course import book, lessons
+from neuroai.course import book, lessons, reproducibility
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "book" / "_build" / "html"
 
 
@@ -96,13 +96,13 @@ def test_reproducibility_page_lists_claims():
     record = {"lesson": "plasticity-geometry", "seed": 0, "claim": "The claim.", "device": "cpu",
               "measured": {"a": 0.01, "b": 0.5, "c": -1.0}, "holds": True, "seconds": 1.25,
               "thresholds": {"a": "< 0.05", "b or c": "> 0.3 or < -0.5"}, "line": "... -> claim HOLDS"}
-    page = book.reproducibility_markdown({"plasticity-geometry": [record]}, bench=None)
+    page = reproducibility.reproducibility_markdown({"plasticity-geometry": [record]}, bench=None)
     assert "| `a` | < 0.05 | 0.01 |" in page
     assert "| `b` | > 0.3 (or `c`) | 0.5 |" in page and "| `c` | < -0.5 (or `b`) | -1 |" in page
     assert "**HOLDS**" in page and "1.2" in page and "run `neuroai bench` for notebook timings" in page
     bench = {"plasticity-geometry": {"lesson": "plasticity-geometry", "notebook_seconds": 10.3,
                                      "reproduce_seconds": 3.2, "notebook_peak_mb": 331, "holds": True}}
-    page = book.reproducibility_markdown({"plasticity-geometry": [record]}, bench=bench)
+    page = reproducibility.reproducibility_markdown({"plasticity-geometry": [record]}, bench=bench)
     assert "| `plasticity-geometry` | 10.3 |" in page and "| 331 |" in page
 
 
@@ -282,10 +282,10 @@ def test_saved_results_are_used_only_for_the_same_code(tmp_path, monkeypatch):
         record_path.write_text(json.dumps({"code_sha256": fingerprint, "figure": str(figure), "holds": True}))
 
     save(lessons.code_fingerprint(lesson.id))
-    assert book.executed_notebook(lesson) is not None and book.saved_record(lesson.id, 0)["holds"]
+    assert book.executed_notebook(lesson) is not None and reproducibility.saved_record(lesson.id, 0)["holds"]
     save("made by other code")
-    assert book.executed_notebook(lesson) is None and book.saved_record(lesson.id, 0) is None
+    assert book.executed_notebook(lesson) is None and reproducibility.saved_record(lesson.id, 0) is None
     save(lessons.code_fingerprint(lesson.id))
     reference = tmp_path / "solutions" / lesson.path("reference").name
     reference.write_text(reference.read_text() + "\n# an edit\n")       # the code changes
-    assert book.executed_notebook(lesson) is None and book.saved_record(lesson.id, 0) is None
+    assert book.executed_notebook(lesson) is None and reproducibility.saved_record(lesson.id, 0) is None

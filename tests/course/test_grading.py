@@ -22,7 +22,7 @@ from helpers import solved
 
 from neuroai.course import lessons
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LESSON_IDS = list(lessons.LESSONS)
 ROBUSTNESS_LESSON = "plasticity-geometry"
 ENV = dict(os.environ, NEUROAI_CASE_SECONDS="2", NEUROAI_LEAK_CANARY="CANARY-4f1d")

@@ -1,2 +1,2 @@
 """Shared by the tests: student notebooks filled in as a student would."""
-from neuroai.course.batch import solved_notebook as solved  # noqa: F401
+from neuroai.course.release import solved_notebook as solved  # noqa: F401

@@ -1,0 +1,109 @@
+"""The conspec reference: ConSpec's functions do what the paper's equations say, and the claim check can
+fail. (The reinforcement-learning kit it runs on, neuroai.envs and neuroai.rl, is tested in
+tests/library/test_envs_and_rl.py.)"""
+import pytest
+import torch
+
+from neuroai.course import lessons
+from neuroai.envs import KeyChainEnv
+
+ref = lessons.load_reference("conspec")
+DT = torch.float64
+
+
+# --- ConSpec (solutions/conspec.py) ---------------------------------------------------------------------
+
+def test_step_features_read_what_was_picked():
+    env = KeyChainEnv(num_envs=4, keys=ref.KEYS, distractor_steps=ref.DISTRACTORS, apple_prob=1.0)
+    obs, _ = env.reset(seed=0)
+    obs = torch.as_tensor(obs)[None]                                          # (1, 4, D): a choice step
+    key = torch.as_tensor(env.key_slot[:, 0])[None]
+    x = ref.step_features(obs, key)
+    K = ref.KEYS
+    assert x.shape == (1, 4, 2 * K + 2 + ref.DISTRACTORS)
+    assert (x[0, :, -K - 1] == 1).all() and (x[0, :, -K:] == 0).all()   # the key of colour 0, no apple
+    x = ref.step_features(obs, (key + 1) % 3)
+    assert (x[0, :, -K - 1:] == 0).all()                                     # picked no key
+
+
+def test_prototype_scores_are_cosines_of_the_heads():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 3, 5, generator=gen, dtype=DT)
+    W1, W2 = torch.randn(2, 6, 5, generator=gen, dtype=DT), torch.randn(2, 6, 6, generator=gen, dtype=DT)
+    P = torch.randn(2, 6, generator=gen, dtype=DT)
+    s = ref.prototype_scores(x, W1, W2, P)
+    for i in range(2):
+        g = torch.relu(torch.relu(x @ W1[i].T) @ W2[i].T)
+        assert torch.allclose(s[..., i], torch.nn.functional.cosine_similarity(g, P[i].expand_as(g), dim=-1))
+
+
+def test_conspec_loss_prefers_prototypes_that_separate_and_differ():
+    s = torch.zeros(8, 4, 2, dtype=DT)
+    s[2, :2, 0], s[5, :2, 1] = 1.0, 1.0                     # two prototypes, two steps, successes only
+    is_success = torch.tensor([True, True, False, False])
+    assert float(ref.conspec_loss(s, is_success)) < 1e-9
+    fails_too = s.clone()
+    fails_too[2, 2:, 0] = 1.0
+    assert float(ref.conspec_loss(fails_too, is_success)) == pytest.approx(1.0)
+    same_step = s.clone()
+    same_step[5, :2, 1], same_step[2, :2, 1] = 0.0, 1.0
+    assert float(ref.conspec_loss(same_step, is_success)) == pytest.approx(0.2 / 2 * 2 * 2, rel=1e-6)
+    s.requires_grad_(True)
+    ref.conspec_loss(s + 0.1, is_success).backward()           # differentiable
+    assert s.grad is not None and torch.isfinite(s.grad).all()
+
+
+def test_intrinsic_reward_pays_once_at_the_onset():
+    s = torch.zeros(12, 1, 1, dtype=DT)
+    s[3:9, 0, 0] = 0.9                                          # a long plateau
+    r = ref.intrinsic_reward(s, torch.ones(1, dtype=DT))
+    assert torch.nonzero(r[:, 0]).flatten().tolist() == [3]
+    assert float(r[3, 0]) == pytest.approx(0.2 * 0.9)
+    s[6, 0, 0] = 0.95                                          # a higher peak inside: pays there, less the echo
+    r = ref.intrinsic_reward(s, torch.ones(1, dtype=DT))
+    assert float(r[6, 0]) == pytest.approx(0.2 * 0.95)         # the echo of t = 3 lies outside the window
+    assert float(r[3, 0]) == 0.0                               # t = 3 is no longer the local maximum
+
+
+def _fake_out(success_conspec=0.95, success_ppo=0.1, auc_conspec=0.5, auc_ppo=0.1, precision=1.0, recall=0.67):
+    return {"conspec": {"success": success_conspec, "used": torch.ones(2), "curve": [auc_conspec] * 10},
+            "ppo": {"success": success_ppo, "curve": [auc_ppo] * 10}, "precision": precision, "recall": recall}
+
+
+@pytest.mark.parametrize("change, holds", [
+    ({}, True),
+    ({"success_conspec": 0.3}, True),                          # ends barely better, but learned much faster
+    ({"auc_conspec": 0.1}, True),                              # learned no faster, but ends far better
+    ({"success_conspec": 0.3, "auc_conspec": 0.15}, False),    # neither better nor much faster
+    ({"success_ppo": 0.8, "auc_ppo": 0.45}, False),            # PPO learned it too, as fast
+    ({"precision": 0.5}, False),                               # prototypes fire at other steps
+    ({"recall": 0.3}, False),                                  # prototypes cover one key only
+])
+def test_claim_check_can_fail(change, holds):
+    _, _, verdict = ref.check(_fake_out(**change))
+    assert verdict is holds
+
+
+def test_learning_curve_area_is_the_mean_success_over_training():
+    assert ref.learning_curve_area([0.0, 0.5, 1.0, 0.5]) == pytest.approx(0.5)
+    measured, _, _ = ref.check(_fake_out(auc_conspec=0.6, auc_ppo=0.2))
+    assert measured["auc_gap"] == pytest.approx(0.4) and measured["success_gap"] == pytest.approx(0.85)
+
+
+def test_a_short_run_trains_and_measures():
+    out = ref.run(seed=0, progress=False, iterations=3)
+    measured, thresholds, holds = ref.check(out)
+    named = {name.strip() for key in thresholds for name in key.split(" or ")}
+    assert named <= set(measured) and isinstance(holds, bool)
+    assert all(isinstance(v, float) for v in measured.values())
+    assert len(out["ppo"]["curve"]) == 3 and len(out["conspec"]["curve"]) == 3
+
+
+def test_run_restores_the_thread_count():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        ref.run(seed=0, progress=False, iterations=1)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
