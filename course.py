@@ -2,7 +2,8 @@
 """The course's two commands. They need Python 3.10+ with pip (and npm, once, for MathJax):
 
     python3 course.py book    # set up, build the executed book, serve it on http://127.0.0.1:8000
-    python3 course.py test    # set up, run the whole test suite (what CI runs)
+    python3 course.py test    # set up, run the whole test suite (what CI runs), on both cores
+    python3 course.py test --slow   # ... and the slow tier: the benchmarks
 
 Set-up is the same for both and is reused when nothing changed: a virtual environment in .venv with
 the pinned packages of requirements.txt and this repository's `neuroai` package; MathJax from npm
@@ -109,12 +110,29 @@ def cmd_book(args):
 
 
 def cmd_test(args):
+    """Stage 1: everything but the book's browser tests, on both cores (pytest-xdist; conftest.py keeps
+    each notebook's cells and each grading batch on one worker). Stage 2: the book, built from what
+    stage 1 executed and measured, in headless Chromium. Then the seconds each lesson cost."""
     ensure_python_env()
     ensure_mathjax()
     ensure_chromium()
-    cmd = [PY, "-m", "pytest", *args.pytest_args]
-    say("$ " + " ".join(str(c) for c in cmd))
-    sys.exit(subprocess.run([str(c) for c in cmd], env=venv_env(), cwd=ROOT).returncode)
+    env = venv_env()
+    times = ROOT / "build" / "test-times"
+    shutil.rmtree(times, ignore_errors=True)
+    workers = str(max(1, min(os.cpu_count() or 1, 2 if args.jobs is None else args.jobs)))
+    extra = [*args.pytest_args, *(["--slow"] if args.slow else [])]
+    stages = [("tests", ["-n", workers, "-m", "not book"] if workers != "1" else ["-m", "not book"]),
+              ("book", ["-m", "book"])]
+    codes = []
+    for stage, opts in stages:
+        cmd = [PY, "-m", "pytest", *opts, *extra]
+        say(f"stage {len(codes) + 1} of {len(stages)} ({stage}): $ " + " ".join(str(c) for c in cmd))
+        codes.append(subprocess.run([str(c) for c in cmd], env=dict(env, NEUROAI_TEST_STAGE=stage),
+                                    cwd=ROOT).returncode)
+    subprocess.run([str(BIN / "neuroai"), "bench", "--test-cost"], env=env, cwd=ROOT)
+    # pytest exits 5 when a stage selected no test (say `-k grading` leaves the book stage empty)
+    ran = [code for code in codes if code != 5]
+    sys.exit(0 if ran and all(code == 0 for code in ran) else (max(ran) if ran else 5))
 
 
 def main():
@@ -124,6 +142,8 @@ def main():
     book.add_argument("--no-serve", action="store_true", help="build only; print where to open it")
     book.add_argument("--port", type=int, default=8000)
     test = sub.add_parser("test", help="set up and run the whole test suite")
+    test.add_argument("--slow", action="store_true", help="also run the slow tier (the benchmarks)")
+    test.add_argument("--jobs", type=int, default=None, help="pytest workers (default: 2, or 1 on one core)")
     test.epilog = "Any other arguments are passed on to pytest, e.g. `python3 course.py test -x -k grading`."
     sub.add_parser("setup", help="only create or update the environment")
     args, rest = parser.parse_known_args()

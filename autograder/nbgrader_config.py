@@ -16,6 +16,6 @@ c.Execute.interrupt_on_timeout = True
 # Feedback never shows hidden tests: their code is removed and their errors are cut to one line.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "neuroai.course.batch.HideHiddenTests",
+    "neuroai.course.release.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -213,16 +213,6 @@ def prototype_firing(params, used, obs, actions, threshold=THRESHOLD):
 def run(seed=0, device="cpu", progress=True, iterations=ITERATIONS):
     """The whole experiment for one seed: train both agents, evaluate them on fresh episodes, and find
     where the prototypes fire in held-out successful episodes. Returns a dict for check and plot."""
-    threads = torch.get_num_threads()
-    if str(device) == "cpu":
-        torch.set_num_threads(1)              # tiny networks: one thread is faster than two that contend
-    try:
-        return _run(seed, device, progress, iterations)
-    finally:
-        torch.set_num_threads(threads)        # leave the caller's setting as it was
-
-
-def _run(seed, device, progress, iterations):
     out = {}
     for name, use in (("ppo", False), ("conspec", True)):
         out[name] = train(seed, use, iterations, device, progress)

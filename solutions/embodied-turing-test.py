@@ -376,12 +376,7 @@ def plot(out):
 
 def reproduce(seed=0, device="cpu", progress=True):
     """The lesson's claim check, as `neuroai reproduce` runs it."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)        # tensors this small gain nothing from threads, and a busy machine
-    try:                            # makes threads wait on each other (an FFT 100x slower)
-        out = run(seed=seed, device=device, progress=progress)
-    finally:
-        torch.set_num_threads(threads)
+    out = run(seed=seed, device=device, progress=progress)
     measured, thresholds, holds = check(out)
     return {"claim": CLAIM, "measured": measured, "thresholds": thresholds, "holds": holds,
             "line": claim_line(measured, holds), "figure": plot(out)}

@@ -326,7 +326,6 @@ def plot(out):
 
 def reproduce(seed=0, device="cpu", progress=True):
     """The lesson's claim check, as `neuroai reproduce` runs it."""
-    torch.set_num_threads(1)   # the tensors are small: on a CPU a second thread costs more than it saves
     out = run(seed=seed, device=device, progress=progress)
     measured, thresholds, holds = check(out)
     return {"claim": CLAIM, "measured": measured, "thresholds": thresholds, "holds": holds,

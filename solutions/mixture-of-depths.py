@@ -203,8 +203,6 @@ def train(model, steps, seed, batch=32, lr=1e-2, progress=True, desc="train"):
     gen = torch.Generator().manual_seed(seed)
     device = next(model.parameters()).device
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)         # matrices this small train faster on one CPU thread than on several
     for _ in tqdm(range(steps), desc=desc, disable=not progress, leave=False):
         tokens, kind = pair_batch(batch, gen)
         tokens, kind = tokens.to(device), kind.to(device)
@@ -216,7 +214,6 @@ def train(model, steps, seed, batch=32, lr=1e-2, progress=True, desc="train"):
         opt.zero_grad()
         loss.backward()
         opt.step()
-    torch.set_num_threads(threads)
     return model
 
 

@@ -1,5 +1,7 @@
-"""neuroai: the shared code of the NeuroAI course (data, devices, plotting, grading, the CLI)."""
-from neuroai.device import get_device
+"""neuroai: the student's library of the NeuroAI course (devices, data, neural recordings, bodies,
+environments, operation counts). The course's own machinery (grading, the book, the CLI) is the
+separate subpackage `neuroai.course`, which nothing here imports."""
+from neuroai.device import configure, get_device
 
 __version__ = "0.1.0"
-__all__ = ["get_device", "__version__"]
+__all__ = ["configure", "get_device", "__version__"]

@@ -1,12 +1,20 @@
-"""One device switch for the whole course.
+"""One run setting for the whole course: the device and the number of CPU threads.
 
-Lessons run on the CPU by default. Set ``NEUROAI_DEVICE=cuda`` (or ``auto``: a GPU when one is
-present) in the environment, or pass ``--device`` to ``neuroai reproduce``, and the same code runs on
-the GPU: every lesson creates its tensors on ``get_device()``.
+Lessons run on the CPU, on one thread, by default. Set ``NEUROAI_DEVICE=cuda`` (or ``auto``: a GPU
+when one is present) in the environment, or pass ``--device`` to ``neuroai reproduce``, and the same
+code runs on the GPU: every lesson creates its tensors on the device ``configure()`` returns. Set
+``NEUROAI_THREADS=N`` to let torch use N CPU threads (0: torch's own default).
+
+The notebooks (their set-up cell), ``neuroai reproduce`` and the test suite all call ``configure()``,
+so a seed gives the same numbers in all three. One thread is the default because the lessons' tensors
+are small: a second thread costs more than it saves, and the last bits of a sum can depend on how the
+work was split between threads, which reinforcement learning amplifies into a different run.
 """
 import os
 
 import torch
+
+DEFAULT_THREADS = 1
 
 
 def get_device(name=None):
@@ -17,3 +25,23 @@ def get_device(name=None):
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"device {name!r} asked for, but torch sees no GPU; use NEUROAI_DEVICE=cpu")
     return torch.device(name)
+
+
+def threads(n=None):
+    """The number of CPU threads to use: ``n``, else $NEUROAI_THREADS, else 1 (0 means torch's default)."""
+    value = n if n is not None else os.environ.get("NEUROAI_THREADS", DEFAULT_THREADS)
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"NEUROAI_THREADS must be a whole number of threads, not {value!r}") from None
+    if value < 0:
+        raise ValueError(f"NEUROAI_THREADS must be 0 (torch's default) or more, not {value}")
+    return value
+
+
+def configure(device=None, n_threads=None):
+    """Apply the course's run setting: set torch's CPU threads and return the device to compute on."""
+    n = threads(n_threads)
+    if n > 0:
+        torch.set_num_threads(n)
+    return get_device(device)

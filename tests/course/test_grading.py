@@ -129,6 +129,8 @@ def test_feedback_leaks_nothing(graded):
 def test_grading_again_reuses_the_stored_grades(graded):
     lesson_id, expected, folder, out, got_rows, _ = graded
     stored = {p: p.stat().st_mtime_ns for p in (out / "store").glob("*.json")}
+    rendered = {p: p.stat().st_mtime_ns for p in [*(out / "feedback").glob("*.html"), out / "course" / "gradebook.db",
+                                                  *(out / "course" / "release").rglob("*.ipynb")]}
     done = grade(folder, out, "--lesson", lesson_id, timeout=5 if lesson_id == ROBUSTNESS_LESSON else 60)
     assert done.returncode == 0, done.stderr
     n_bad = sum(status != "graded" for *_, status in expected.values())
@@ -139,6 +141,9 @@ def test_grading_again_reuses_the_stored_grades(graded):
     # here failed on a slower machine: 66 s against 60)
     rewritten = [p for p, mtime in stored.items() if p.stat().st_mtime_ns != mtime]
     assert len(rewritten) <= n_bad, rewritten
+    # incremental: no release, gradebook or feedback made again for unchanged submissions
+    assert len(rendered) > n_bad and all(p.stat().st_mtime_ns == mtime for p, mtime in rendered.items())
+    assert "== feedback: 0 written" in (out / "grading.log").read_text()
 
 
 def test_a_killed_run_resumes_without_lost_or_doubled_grades(tmp_path):
@@ -193,6 +198,7 @@ def test_no_two_submissions_share_a_student_id(tmp_path):
     assert len(found) == 3 and len(set(found.values())) == 3
 
 
+@pytest.mark.slow
 def test_grading_benchmark_agrees_with_plain_nbgrader(tmp_path):
     """`neuroai bench --grading` on a few submissions: both graders run and give the same scores."""
     done = subprocess.run([sys.executable, "-m", "neuroai.course", "bench", "--grading", ROBUSTNESS_LESSON, "--submissions",

@@ -1,5 +1,6 @@
-"""One source per lesson: the student notebook is generated from the instructor notebook and is not
-stale; the notebook's code is the reference's, character for character; the student notebook runs
+"""One source per lesson: the instructor notebook's code is written from the reference by `neuroai sync`
+and is the reference's, character for character; the student notebook is generated from the
+instructor notebook and is not stale; the student notebook runs
 with only the exercises raising; a solved student notebook needs nothing from solutions/."""
 import ast
 from pathlib import Path
@@ -10,40 +11,12 @@ from helpers import solved
 from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
 
-from neuroai.course import lessons, release
+from neuroai.course import lessons, release, sync
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON_IDS = list(lessons.LESSONS)
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-
-
-def definitions(source):
-    """{name: source text} of the top-level functions and UPPERCASE constants in Python source."""
-    tree = ast.parse(source)
-    lines = source.splitlines()
-    found = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            name = node.name
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                and node.targets[0].id.isupper():
-            name = node.targets[0].id
-        else:
-            continue
-        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
-        found[name] = "\n".join(lines[start:node.end_lineno])
-    return found
-
-
-def notebook_definitions(nb):
-    found = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        source = TransformerManager().transform_cell(cell.source)     # %magics -> Python
-        source = "\n".join(line for line in source.splitlines() if line.strip() not in MARKERS)
-        found.update(definitions(source))
-    return found
+definitions = sync.definition_texts           # {name: text} of top-level functions, classes, CONSTANTS
+notebook_definitions = sync.notebook_definitions
 
 
 @pytest.mark.parametrize("lesson_id", LESSON_IDS)
@@ -65,6 +38,44 @@ def test_notebook_code_is_the_reference(lesson_id):
         f"defined in the notebook but not in the reference: {set(in_notebook) - set(in_reference)}")
     for name, text in in_notebook.items():
         assert text == in_reference[name], f"{name} differs between the notebook and solutions/{lesson_id}.py"
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_instructor_notebook_is_what_sync_writes(lesson_id):
+    _nb, changed, unknown = sync.synced_notebook(lesson_id)
+    assert not unknown, f"the notebook defines {unknown}, which the reference does not"
+    assert not changed, f"cells {sorted(changed)} differ from solutions/{lesson_id}.py: run `neuroai sync {lesson_id}`"
+
+
+def test_sync_rewrites_a_drifted_exercise_and_keeps_the_rest():
+    reference = {"f": 'def f(x):\n    """Add one."""\n    # the step\n    return x + 1', "K": "K = 3"}
+    cell = 'import torch\n\nK = 4\n\n\ndef f(x):\n    """Add one."""\n    ### BEGIN SOLUTION\n    return x + 2\n    ### END SOLUTION\n'
+    new, names, unknown = sync.synced_cell(cell, reference, solution=True)
+    assert new == ('import torch\n\nK = 3\n\n\ndef f(x):\n    """Add one."""\n    ### BEGIN SOLUTION\n'
+                   '    # the step\n    return x + 1\n    ### END SOLUTION\n')
+    assert sorted(names) == ["K", "f"] and unknown == []
+    assert sync.synced_cell(new, reference, solution=True)[0] == new                  # idempotent
+    assert sync.synced_cell("def g():\n    pass", reference)[2] == ["g"]             # not in the reference
+    assert sync.synced_cell("%pip install x\nK = 1", reference)[0] == "%pip install x\nK = 3"
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_every_lesson_has_one_claim_cell(lesson_id):
+    """The cell whose printed line conftest.py checks (the claim holds, or a declared known failure)."""
+    nb = nbformat.read(lessons.get(lesson_id).path("source"), as_version=4)
+    claims = [c for c in nb.cells if lessons.CLAIM_TAG in c.metadata.get("tags", [])]
+    assert len(claims) == 1, f"solutions/{lesson_id}.ipynb needs exactly one code cell tagged {lessons.CLAIM_TAG!r}"
+    assert claims[0].cell_type == "code" and "claim_line(" in claims[0].source
+    assert "exercise-dependent" in claims[0].metadata["tags"]
+
+
+def test_the_claim_line_check_can_fail():
+    lesson = lessons.get(LESSON_IDS[0])
+    assert lessons.claim_problem(lesson, "x 0.1 (< 0.2) -> claim HOLDS\n") is None
+    assert "FAILS" in lessons.claim_problem(lesson, "x 0.3 (< 0.2) -> claim FAILS\n")
+    assert "no claim line" in lessons.claim_problem(lesson, "")
+    declared = lessons.Lesson("x", 1, "t", "c", notebook_claim_fails="seed 1 is a known failure")
+    assert lessons.claim_problem(declared, "x -> claim FAILS") is None
 
 
 def test_the_drift_check_can_fail():

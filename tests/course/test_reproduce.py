@@ -30,34 +30,14 @@ def neuroai(*args, offline=False):
                           capture_output=True, text=True, timeout=600)
 
 
-# Seeds on which a lesson's claim, as measured (never re-tuned until it passes), is known to fail:
-# {(lesson id, seed): the numbers}. That seed's test is an expected failure, strict: should the claim start
-# to hold there, the test fails until the entry is removed. The lesson's chapter reports the failure.
-KNOWN_FAILURES = {
-    ("conspec", 1): "conspec seed 1: the claim FAILS as measured. Final success PPO + ConSpec 0.64 vs PPO 0.63 "
-                    "(gap 0.01 < 0.25); mean success over training 0.44 vs 0.31 (gap 0.13 < 0.27, the "
-                    "threshold fixed on seeds 0-4); prototypes: 2 used, precision 1.00, recall 0.67 (these hold). On an "
-                    "AVX2-only AMD EPYC it fails too: 0.64 vs 0.43 (gap 0.21), area gap 0.14",
-}
-
-
-# Seeds whose verdict depends on the CPU: the run is repeatable on one machine, but CPUs with other vector
-# instructions round differently in the last bits, and reinforcement learning amplifies that into another
-# run. Such a seed may pass or fail here (a non-strict expected failure); the chapter gives both measurements.
-CPU_DEPENDENT = {
-    ("conspec", 0): "conspec seed 0 depends on the CPU: it HOLDS on the machine the lesson was built on (final "
-                    "success 0.95 vs 0.61, 2 prototypes, recall 0.67) and FAILS on an AVX2-only AMD EPYC (0.95 vs "
-                    "0.34, area gap 0.16 < 0.27, 1 prototype, recall 0.33 < 0.6)",
-}
-
-
 def _claim_cases():
     for seed in (0, 1, 2):
         for lesson_id in lessons.LESSONS:
-            reason = KNOWN_FAILURES.get((lesson_id, seed))
+            lesson = lessons.get(lesson_id)              # known failures are declared in the registry
+            reason = dict(lesson.known_failures).get(seed)
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            if (lesson_id, seed) in CPU_DEPENDENT:
-                marks = [pytest.mark.xfail(strict=False, reason=CPU_DEPENDENT[(lesson_id, seed)])]
+            if seed in dict(lesson.cpu_dependent):
+                marks = [pytest.mark.xfail(strict=False, reason=dict(lesson.cpu_dependent)[seed])]
             yield pytest.param(lesson_id, seed, marks=marks, id=f"{seed}-{lesson_id}")
 
 

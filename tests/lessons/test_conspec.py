@@ -97,13 +97,3 @@ def test_a_short_run_trains_and_measures():
     assert named <= set(measured) and isinstance(holds, bool)
     assert all(isinstance(v, float) for v in measured.values())
     assert len(out["ppo"]["curve"]) == 3 and len(out["conspec"]["curve"]) == 3
-
-
-def test_run_restores_the_thread_count():
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        ref.run(seed=0, progress=False, iterations=1)
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)

@@ -199,8 +199,11 @@ def _gradebook(course, lesson_id, results):
 
 def grade(folder, lesson_id=None, out=None, timeout=60, progress=True, jobs=None):
     """Grade every submission in `folder` in the sandbox, `jobs` at a time. Returns the grades.csv rows.
-    Results are stored under OUT/store by content hash and grader version: a second run, or a run
-    restarted after it was killed, reuses them."""
+    Incremental: grades are stored under OUT/store by content hash and grader version, so a second run,
+    or a run restarted after it was killed, reuses them; nbgrader's course folder (release, gradebook)
+    is kept while the grader version is the same, and the gradebook and feedback are written only for
+    the students whose graded submission changed. A rerun where nothing changed runs no sandbox, no
+    reference and no nbgrader command."""
     from tqdm.auto import tqdm
 
     sandbox.mode()                                          # refuse now if there is no sandbox
@@ -209,12 +212,12 @@ def grade(folder, lesson_id=None, out=None, timeout=60, progress=True, jobs=None
     submissions = find_submissions(folder, lesson_id)
     out = Path(out) if out else default_out(folder)
     out.mkdir(parents=True, exist_ok=True)
-    plan = grading_plan(lesson_id)
+    plan = grading_plan(lesson_id, cases=False)            # the hidden cases only if something is graded
     settings = Settings(cell_seconds=timeout)
     jobs = max(1, jobs or os.cpu_count() or 1)
     start = time.perf_counter()
 
-    contents, results, todo = {}, {}, {}
+    contents, results, todo, keys = {}, {}, {}, {}
     for student, path in submissions.items():
         try:
             contents[student] = path.read_bytes()
@@ -223,6 +226,7 @@ def grade(folder, lesson_id=None, out=None, timeout=60, progress=True, jobs=None
                                 "functions": {}, "cells": {}, "notes": []}
             continue
         stored = _store_path(out, plan, contents[student])
+        keys[student] = stored.name
         if stored.exists():
             try:
                 results[student] = json.loads(stored.read_text())
@@ -232,10 +236,12 @@ def grade(folder, lesson_id=None, out=None, timeout=60, progress=True, jobs=None
         todo.setdefault(stored, []).append(student)
     reused = len(results)
 
+    if todo:
+        plan = grading_plan(lesson_id)
     slots = list(range(jobs))
     failures = 0
     with ThreadPoolExecutor(jobs) as pool, tqdm(total=len(todo), desc=f"grading {lesson_id}", unit="submission",
-                                                 disable=not progress) as bar:
+                                                 disable=not progress or not todo) as bar:
         def work(stored, student):
             slot = slots.pop()
             try:
@@ -254,36 +260,13 @@ def grade(folder, lesson_id=None, out=None, timeout=60, progress=True, jobs=None
                 failures += 1
                 record = {"status": f"grading failed: {type(err).__name__}: {err}",
                           "scores": {g: 0.0 for g in plan["tests"]}, "functions": {}, "cells": {}, "notes": []}
+                for student in todo[stored]:
+                    keys.pop(student, None)                 # not stored: its feedback is not kept as current
             for student in todo[stored]:
                 results[student] = record
             bar.update()
 
-    # nbgrader: gradebook scores, then feedback rendered by nbgrader from the grader's notebooks.
-    course = out / "course"
-    if course.exists():
-        shutil.rmtree(course)
-    course.mkdir(parents=True)
-    (out / "feedback").mkdir(exist_ok=True)
-    _course_folder(course, lesson)
-    graded = {s: r for s, r in results.items() if r["status"] == "graded"}
-    for student, record in graded.items():
-        try:
-            nb = read_submission(contents[student])
-        except (ValueError, KeyError):
-            nb = None
-        target = course / "autograded" / student / lesson_id / f"{lesson_id}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(_feedback_notebook(plan, nb, record), target)
-    log = []
-    if graded:
-        _gradebook(course, lesson_id, graded)
-        done = _nbgrader(course, "generate_feedback", lesson_id)
-        log.append(f"== nbgrader generate_feedback\n{done.stderr}")
-        for student in graded:
-            html = course / "feedback" / student / lesson_id / f"{lesson_id}.html"
-            if html.exists():
-                shutil.copy(html, out / "feedback" / f"{student}.html")
-
+    log = _feedback(out, lesson, plan, results, contents, keys)
     max_points = {gid: t["points"] for gid, t in plan["tests"].items()}
     rows = []
     for student in submissions:
@@ -298,11 +281,67 @@ def grade(folder, lesson_id=None, out=None, timeout=60, progress=True, jobs=None
         log.append(f"== {student}: {record['status']}; " + "; ".join(
             m for _, m in record.get("functions", {}).values()) + "".join(f"\n   note: {n}" for n in record["notes"]))
     _write_atomic(out / "grades.csv", _csv(rows))
-    (out / "grading.log").write_text("\n".join(log) + "\n")
+    _write_atomic(out / "grading.log", "\n".join(log) + "\n")
     summary = {"graded": sum(r["status"] == "graded" for r in rows),
                "failed": sum(r["status"] != "graded" for r in rows), "reused": reused,
                "seconds": round(time.perf_counter() - start, 1), "jobs": jobs}
     return rows, summary
+
+
+def _feedback(out, lesson, plan, results, contents, keys):
+    """nbgrader's gradebook and each student's feedback (rendered by nbgrader from the grader's
+    notebooks), for the graded students whose stored grade is not the one their feedback shows.
+    OUT/feedback/.current.json records which stored grade each feedback file shows. Returns log lines."""
+    lesson_id = lesson.id
+    course, feedback = out / "course", out / "feedback"
+    stamp = course / ".neuroai-grader-version"
+    manifest_path = feedback / ".current.json"
+    if not (stamp.exists() and stamp.read_text() == plan["version"] and (course / "gradebook.db").exists()):
+        if course.exists():                                 # another grader or lesson version: start anew
+            shutil.rmtree(course)
+        course.mkdir(parents=True)
+        _course_folder(course, lesson)
+        stamp.write_text(plan["version"])
+        manifest_path.unlink(missing_ok=True)
+    feedback.mkdir(exist_ok=True)
+    try:
+        current = json.loads(manifest_path.read_text())
+    except (OSError, ValueError):
+        current = {}
+    graded = {s: r for s, r in results.items() if r["status"] == "graded"}
+    for student in list(current):                          # gone, or no longer graded: no stale feedback
+        if student not in graded:
+            (feedback / f"{student}.html").unlink(missing_ok=True)
+            current.pop(student)
+    changed = {s: r for s, r in graded.items()
+               if current.get(s) != keys.get(s) or not (feedback / f"{s}.html").exists()}
+    log = [f"== feedback: {len(changed)} written, {len(graded) - len(changed)} already current"]
+    if changed:
+        shutil.rmtree(course / "autograded", ignore_errors=True)      # only this run's students
+        for student, record in changed.items():
+            try:
+                nb = read_submission(contents[student])
+            except (ValueError, KeyError):
+                nb = None
+            target = course / "autograded" / student / lesson_id / f"{lesson_id}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(_feedback_notebook(plan, nb, record), target)
+        _gradebook(course, lesson_id, changed)
+        done = _nbgrader(course, "generate_feedback", lesson_id)
+        log.append(f"== nbgrader generate_feedback\n{done.stderr}")
+        if done.returncode != 0:
+            print(f"neuroai grade: nbgrader generate_feedback failed (exit {done.returncode}); the feedback of "
+                  f"{len(changed)} students is missing, see {out / 'grading.log'}", file=sys.stderr)
+        for student in changed:
+            html = course / "feedback" / student / lesson_id / f"{lesson_id}.html"
+            if html.exists():
+                shutil.copy(html, feedback / f"{student}.html")
+                if student in keys:
+                    current[student] = keys[student]
+            else:
+                current.pop(student, None)
+    _write_atomic(manifest_path, json.dumps(current, indent=1, sort_keys=True))
+    return log
 
 
 def _csv(rows):

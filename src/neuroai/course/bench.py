@@ -65,26 +65,91 @@ def bench_lesson(lesson):
 
 def table(rows):
     lines = ["| lesson | notebook s (budget) | notebook peak MB | reproduce s (budget) | reproduce peak MB "
-             "| claim | within budget |", "|---|---|---|---|---|---|---|"]
+             "| claim | within budget | last test run s (budget) |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         nb = f"{r['notebook_seconds']:.1f} ({r['notebook_budget_s']:.0f})" + ("" if r["notebook_ok"] else " FAILED")
         lines.append(f"| {r['lesson']} | {nb} | {r['notebook_peak_mb']} | "
                      f"{r['reproduce_seconds']:.1f} ({r['reproduce_budget_s']:.0f}) | {r['reproduce_peak_mb']} | "
-                     f"{'holds' if r['holds'] else 'FAILS'} | {'yes' if r['within_budget'] else 'NO'} |")
+                     f"{'holds' if r['holds'] else 'FAILS'} | {'yes' if r['within_budget'] else 'NO'} | "
+                     + (f"{r['test_seconds']:.0f} ({r['test_budget_s']:.0f})" if r.get("test_seconds") else "not measured")
+                     + " |")
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------------------------------
+# `neuroai bench --test-cost`: what each lesson cost the last test run (conftest.py writes build/test-times/).
+
+TEST_PARTS = ("notebook", "claim (3 seeds)", "grading", "checks", "reference tests")
+
+
+def test_cost(folder=None):
+    """{lesson id or "course and library": {part: seconds}} and {outcome: count} from the test run's
+    per-test records. Seconds are summed over both workers: what the lesson adds to one core's work."""
+    folder = Path(folder) if folder else lessons.course_root() / "build" / "test-times"
+    cost, outcomes = {}, {}
+    for path in sorted(folder.glob("*.json")):
+        for row in json.loads(path.read_text()):
+            who = row["lesson"] or "course and library"
+            part = row["part"] if row["lesson"] else "tests"
+            cost.setdefault(who, {}).setdefault(part, 0.0)
+            cost[who][part] += row["seconds"]
+            outcomes[row.get("outcome", "passed")] = outcomes.get(row.get("outcome", "passed"), 0) + 1
+    return cost, outcomes
+
+
+def test_cost_table(cost):
+    lines = ["| lesson | " + " | ".join(TEST_PARTS) + " | total s | budget s |",
+             "|---|" + "---|" * (len(TEST_PARTS) + 2)]
+    order = [lid for lid in lessons.LESSONS if lid in cost] + [k for k in cost if k not in lessons.LESSONS]
+    for who in order:
+        parts = cost[who]
+        total = sum(parts.values())
+        if who in lessons.LESSONS:
+            budget = lessons.get(who).budget_test_s
+            cells = [f"{parts.get(part, 0.0):.0f}" for part in TEST_PARTS]
+            flag = "" if total <= budget else " OVER"
+            lines.append(f"| {who} | " + " | ".join(cells) + f" | {total:.0f} | {budget:.0f}{flag} |")
+        else:
+            lines.append(f"| {who} | " + " | ".join("" for _ in TEST_PARTS) + f" | {total:.0f} | |")
+    per_lesson = [sum(cost[w].values()) for w in cost if w in lessons.LESSONS]
+    if per_lesson:
+        lines.append(f"\nPer lesson on average: {sum(per_lesson) / len(per_lesson):.0f} s of one core's work "
+                     f"(budget {lessons.TEST_COST_BUDGET_S:.0f} s); all tests: {sum(sum(p.values()) for p in cost.values()):.0f} s.")
+    return "\n".join(lines)
+
+
+def outcome_line(outcomes):
+    """pytest's closing line for the whole run (both stages), in the plain form CI reads. Expected
+    failures (declared known failures) count as skipped, unexpected passes of non-strict ones as passed."""
+    passed = outcomes.get("passed", 0) + outcomes.get("xpassed", 0)
+    skipped = outcomes.get("skipped", 0) + outcomes.get("xfailed", 0)
+    return f"tests: {passed} passed, {outcomes.get('failed', 0)} failed, {skipped} skipped"
+
+
 def cmd_bench(args):
+    if args.test_cost:
+        cost, outcomes = test_cost(args.test_cost_dir)
+        if not cost:
+            print("no test times recorded (run `python3 course.py test` first)")
+            return 1
+        print("Seconds each lesson cost this test run:\n")
+        print(test_cost_table(cost))
+        print(outcome_line(outcomes))
+        return 0
     if args.grading:
         lesson_id = (args.lessons or ["plasticity-geometry"])[0]
         result = bench_grading(lesson_id, args.submissions, args.out, args.jobs)
         return 0 if result["scores_agree"] and result["nbgrader_ok"] else 1
     ids = args.lessons or list(lessons.LESSONS)
     rows = []
+    cost, _ = test_cost()
     for lesson_id in ids:
         lesson = lessons.get(lesson_id)
         print(f"bench {lesson.id} ...", flush=True)
-        rows.append(bench_lesson(lesson))
+        row = bench_lesson(lesson)
+        row["test_budget_s"] = lesson.budget_test_s          # what the lesson may add to the test run
+        row["test_seconds"] = round(sum(cost.get(lesson_id, {}).values()), 1) or None   # the last run's
+        rows.append(row)
     out = Path(args.out) if args.out else lessons.course_root() / "build" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     text = table(rows)

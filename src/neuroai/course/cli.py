@@ -2,9 +2,11 @@
 
     neuroai reproduce --list                     the lessons and their claims
     neuroai reproduce ID [--seed N] [--json]     run a lesson's claim check; exit 0 only if it holds
+    neuroai sync [ID ...] [--check]              write the instructor notebooks' code from the references
     neuroai release [ID ...]                     generate the student notebooks in modules/ (nbgrader)
     neuroai grade DIR [--lesson ID]              autograde a folder of submissions; CSV and feedback
     neuroai bench [ID ...]                       time each lesson's notebook and reproduce command
+    neuroai bench --test-cost                    what each lesson cost the last test run
     neuroai grade-one DIR --index I              grade one submission (the job a Kubernetes Job runs)
     neuroai bench --grading [ID]                 plain nbgrader against neuroai grade, same submissions
     neuroai book build                           build the executed book (what `course.py book` runs)
@@ -26,6 +28,11 @@ def main(argv=None):
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", default=None, help="where to save the figure and JSON (default build/reproduce)")
     p.add_argument("--no-progress", action="store_true")
+
+    p = sub.add_parser("sync", help="write the instructor notebooks' code cells from the reference files")
+    p.add_argument("lessons", nargs="*", help="lesson ids (default: all)")
+    p.add_argument("--check", action="store_true",
+                   help="do not write; exit 1 if an instructor notebook differs from its reference")
 
     p = sub.add_parser("release", help="generate the student notebooks with nbgrader")
     p.add_argument("lessons", nargs="*", help="lesson ids (default: all)")
@@ -54,6 +61,9 @@ def main(argv=None):
                    help="instead: grade the same honest submissions with plain nbgrader and with neuroai grade")
     p.add_argument("--submissions", type=int, default=40, help="with --grading: how many (default 40)")
     p.add_argument("--jobs", type=int, default=None, help="with --grading: parallel sandboxes")
+    p.add_argument("--test-cost", action="store_true",
+                   help="instead: the seconds each lesson cost the last test run (build/test-times)")
+    p.add_argument("--test-cost-dir", default=None, help=argparse.SUPPRESS)
 
     p = sub.add_parser("book", help="build the book")
     p.add_argument("action", choices=["build", "pages"],
@@ -68,6 +78,9 @@ def main(argv=None):
         if args.command == "reproduce":
             from neuroai.course.reproduce import cmd_reproduce
             return cmd_reproduce(args)
+        if args.command == "sync":
+            from neuroai.course import sync
+            return sync.cmd_sync(args)
         if args.command == "release":
             from neuroai.course import release
             return release.cmd_release(args)

@@ -28,14 +28,43 @@ def course_root():
     return root
 
 
+# What CI can afford per lesson (issue 12): 21 lessons in a 40-minute test run. A lesson whose model trains
+# by reinforcement learning or in a physics simulator gets the larger budget.
+BUDGETS = {"default": {"notebook_s": 40.0, "reproduce_s": 20.0},
+           "rl-or-physics": {"notebook_s": 60.0, "reproduce_s": 30.0}}
+TEST_COST_BUDGET_S = 75.0            # the seconds a lesson may add to `python3 course.py test`, on average
+CLAIM_TAG = "claim"                  # the instructor notebook's cell that prints the claim line
+CLAIM_HOLDS = "-> claim HOLDS"       # what that line ends with when the claim holds
+
+
 @dataclass(frozen=True)
 class Lesson:
     id: str
     module: int
     title: str
     citation: str
-    budget_notebook_s: float = 60.0   # LESSON-DONE.md item 7, or the lesson's issue
-    budget_reproduce_s: float = 30.0
+    kind: str = "default"             # a key of BUDGETS
+    # Seeds on which the claim, as measured (never re-tuned until it passes), is known to fail:
+    # {seed: the numbers}. The test of that seed is an expected failure (strict: should the claim start
+    # to hold, the test fails until the entry is removed); the chapter reports it.
+    known_failures: tuple = ()        # ((seed, reason), ...)
+    # Seeds whose verdict depends on the CPU (repeatable on one machine, but other vector instructions
+    # round the last bits differently and training amplifies that): {seed: both measurements}.
+    cpu_dependent: tuple = ()         # ((seed, reason), ...)
+    # Where the instructor notebook's claim line is known to say FAILS: why (the notebook runs one seed).
+    notebook_claim_fails: str = ""
+
+    @property
+    def budget_notebook_s(self):
+        return BUDGETS[self.kind]["notebook_s"]
+
+    @property
+    def budget_reproduce_s(self):
+        return BUDGETS[self.kind]["reproduce_s"]
+
+    @property
+    def budget_test_s(self):
+        return TEST_COST_BUDGET_S
 
     @property
     def module_dir(self):
@@ -57,38 +86,53 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Synaptic weight distributions depend on the geometry of plasticity",
            "Pogodin, R., Cornford, J., Ghosh, A., Gidel, G., Lajoie, G., & Richards, B. A. (2024). "
            "Synaptic weight distributions depend on the geometry of plasticity. ICLR 2024. "
-           "arXiv:2305.19394.",
-           budget_notebook_s=30, budget_reproduce_s=10),
+           "arXiv:2305.19394."),
     Lesson("embodied-turing-test", 1,
            "The embodied Turing test",
            "Zador, A., Escola, S., Richards, B., et al. (2023). Catalyzing next-generation Artificial "
            "Intelligence through NeuroAI. Nature Communications 14, 1597. arXiv:2210.08340 (Toward "
            "next-generation artificial intelligence: catalyzing the NeuroAI revolution).",
-           budget_notebook_s=120, budget_reproduce_s=60),
+           kind="rl-or-physics"),
     Lesson("event-driven-spiking", 5,
            "Sparse event-driven computation: a spiking network against a dense one",
            "Zador, A., Fellous, J.-M., Sejnowski, T., et al. (2025). NeuroAI and Beyond: Bridging Between "
-           "Advances in Neuroscience and Artificial Intelligence. The NSF NeuroAI roadmap.",
-           budget_notebook_s=60, budget_reproduce_s=30),
+           "Advances in Neuroscience and Artificial Intelligence. The NSF NeuroAI roadmap."),
     Lesson("mixture-of-depths", 5,
            "Mixture-of-Depths: a transformer learns which tokens to spend compute on",
            "Raposo, D., Ritter, S., Richards, B., Lillicrap, T., Humphreys, P. C., & Santoro, A. (2024). "
            "Mixture-of-Depths: Dynamically allocating compute in transformer-based language models. "
-           "arXiv:2404.02258.",
-           budget_notebook_s=60, budget_reproduce_s=30),
+           "arXiv:2404.02258."),
     Lesson("conspec", 2,
            "Contrastive retrospection: honing in on the critical steps",
            "Sun, C., Yang, W., Jiralerspong, T., Malenfant, D., Alsbury-Nealy, B., Bengio, Y., & "
            "Richards, B. A. (2023). Contrastive Retrospection: honing in on critical steps for rapid "
            "learning and generalization in RL. NeurIPS 2023. arXiv:2210.05845.",
-           budget_notebook_s=120, budget_reproduce_s=60),
+           kind="rl-or-physics",
+           known_failures=((1, "conspec seed 1: the claim FAILS as measured. Final success PPO + ConSpec 0.64 vs PPO "
+                               "0.63 (gap 0.01 < 0.25); mean success over training 0.44 vs 0.31 (gap 0.13 < 0.27, the "
+                               "threshold fixed on seeds 0-4); prototypes: 2 used, precision 1.00, recall 0.67 (these "
+                               "hold). On an AVX2-only AMD EPYC it fails too: 0.64 vs 0.43 (gap 0.21), area gap 0.14"),),
+           cpu_dependent=((0, "conspec seed 0 depends on the CPU: it HOLDS on the machine the lesson was built on "
+                              "(final success 0.95 vs 0.61, 2 prototypes, recall 0.67) and FAILS on an AVX2-only AMD "
+                              "EPYC (0.95 vs 0.34, area gap 0.16 < 0.27, 1 prototype, recall 0.33 < 0.6)"),)),
     Lesson("poyo", 5,
            "POYO: every spike a token, one decoder across recordings",
            "Azabou, M., Arora, V., Ganesh, V., Mao, X., Nachimuthu, S., Mendelson, M. J., Richards, B., Perich, M. G., "
            "Lajoie, G., & Dyer, E. L. (2023). A Unified, Scalable Framework for Neural Population Decoding. "
-           "NeurIPS 2023. arXiv:2310.16046.",
-           budget_notebook_s=60, budget_reproduce_s=30),
+           "NeurIPS 2023. arXiv:2310.16046."),
 ]}
+
+
+def claim_problem(lesson, printed):
+    """None if the claim cell's printed text says the claim holds (or the lesson declares that its
+    notebook's claim fails), else what is wrong."""
+    if CLAIM_HOLDS in printed:
+        return None
+    if lesson.notebook_claim_fails:
+        return None
+    if "-> claim FAILS" in printed:
+        return f"{lesson.id}: the notebook's claim line says the claim FAILS: {printed.strip()[-500:]}"
+    return f"{lesson.id}: the claim cell printed no claim line ({CLAIM_HOLDS!r} expected): {printed[-500:]!r}"
 
 
 def get(lesson_id):

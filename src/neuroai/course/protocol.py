@@ -27,7 +27,8 @@ from neuroai.course import judge, lessons, sandbox, wire
 from neuroai.course.release import _nbgrader_meta
 
 
-GRADER_FILES = ("batch.py", "worker.py", "sandbox.py", "wire.py", "judge.py", "lessons.py")
+GRADER_FILES = ("batch.py", "protocol.py", "release.py", "worker.py", "sandbox.py", "wire.py", "judge.py",
+                "lessons.py")
 
 
 CHECK_CALL = re.compile(r"""check\(\s*["']([\w-]+)["']\s*,\s*["'](\w+)["']""")
@@ -44,9 +45,10 @@ class Settings:
         return 3 * self.call_seconds
 
 
-def grading_plan(lesson_id):
+def grading_plan(lesson_id, cases=True):
     """What the grader knows and the student never sees: the graded cells and their points, the
-    functions each one checks, and every hidden case with the reference's answer."""
+    functions each one checks, and every hidden case with the reference's answer (`cases=False`:
+    everything but the hidden cases, which need the reference to run; enough to read stored grades)."""
     lesson = lessons.get(lesson_id)
     source = nbformat.read(lesson.path("source"), as_version=4)
     release = nbformat.read(lesson.path("student"), as_version=4)
@@ -58,7 +60,7 @@ def grading_plan(lesson_id):
             tests[meta["grade_id"]] = {"points": float(meta.get("points", 0)), "functions": names}
     spec = lessons.load_autograder_spec(lesson_id).GRADED
     functions = {}
-    for name in dict.fromkeys(n for t in tests.values() for n in t["functions"]):
+    for name in dict.fromkeys(n for t in tests.values() for n in t["functions"]) if cases else ():
         reference = lessons.load_reference(lesson_id)
         functions[name] = {"cases": judge.reference_cases(lesson_id, name),
                            "rtol": spec[name].get("rtol", 1e-6), "atol": spec[name].get("atol", 1e-9),

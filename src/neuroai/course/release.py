@@ -7,6 +7,7 @@ nbgrader's `generate_assignment` does the work: it strips the solutions and the 
 module lays out the nbgrader course folder it needs (also used by the grader for nbgrader's gradebook
 and feedback) and fills a student notebook in with the instructor's solutions for the tests.
 """
+import hashlib
 import os
 import shutil
 import subprocess
@@ -44,11 +45,7 @@ def _nbgrader(course, *args, timeout=None):
                           capture_output=True, text=True, timeout=timeout)
 
 
-def _course_folder(root, lesson, timeout=None):
-    """An nbgrader course folder with the lesson's source notebook and the course's configuration."""
-    config = (lessons.course_root() / "autograder" / "nbgrader_config.py").read_text()
-    if timeout:
-        config += f"\nc.Execute.timeout = {int(timeout)}\n"
+def _generate(root, lesson, config):
     (root / "nbgrader_config.py").write_text(config)
     source = root / "source" / lesson.id
     source.mkdir(parents=True, exist_ok=True)
@@ -56,6 +53,35 @@ def _course_folder(root, lesson, timeout=None):
     done = _nbgrader(root, "generate_assignment", lesson.id)
     if done.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment failed for {lesson.id}:\n{done.stderr[-3000:]}")
+
+
+def _course_folder(root, lesson, timeout=None):
+    """An nbgrader course folder with the lesson's source notebook, its release and gradebook (made by
+    `generate_assignment`), and the course's configuration. nbgrader makes it once per content: the
+    folder is kept in build/release-cache/ under a hash of the instructor notebook, the configuration,
+    nbgrader's version and this file, and copied from there."""
+    import nbgrader
+    config = (lessons.course_root() / "autograder" / "nbgrader_config.py").read_text()
+    digest = hashlib.sha256()
+    for part in (config.encode(), lesson.path("source").read_bytes(), nbgrader.__version__.encode(),
+                 Path(__file__).read_bytes()):
+        digest.update(hashlib.sha256(part).digest())
+    cache = lessons.course_root() / "build" / "release-cache" / f"{lesson.id}-{digest.hexdigest()[:16]}"
+    try:
+        if not (cache / ".complete").exists():
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{lesson.id}-", dir=cache.parent))
+            _generate(tmp, lesson, config)
+            (tmp / ".complete").write_text("")
+            try:
+                os.rename(tmp, cache)                 # atomic; another process may have made it first
+            except OSError:
+                shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(cache, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".complete"))
+    except OSError:                                   # no writable build/: make it here, uncached
+        _generate(root, lesson, config)
+    if timeout:
+        (root / "nbgrader_config.py").write_text(config + f"\nc.Execute.timeout = {int(timeout)}\n")
     return root / "release" / lesson.id / f"{lesson.id}.ipynb"
 
 
@@ -66,7 +92,7 @@ def student_notebook(lesson_id):
         nb = nbformat.read(_course_folder(Path(tmp), lesson), as_version=4)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
-        tags = [t for t in tags if t != "nbval-check-output"]   # the stubs print no claim line
+        tags = [t for t in tags if t not in ("nbval-check-output", lessons.CLAIM_TAG)]   # the stubs print no claim line
         if DEPENDENT_TAG in tags and RAISES_TAG not in tags:
             tags.append(RAISES_TAG)                          # it runs the stubs: NotImplementedError expected
         if tags:

@@ -19,11 +19,11 @@ def reproduce(lesson_id, seed=0, device=None, out_dir=None, progress=True):
     import matplotlib.pyplot as plt
     import torch
 
-    from neuroai.device import get_device
+    from neuroai.device import configure, threads
 
     lesson = lessons.get(lesson_id)
     ref = lessons.load_reference(lesson_id)
-    device = get_device(device)
+    device = configure(device)               # the course's one setting: device and CPU threads
     torch.manual_seed(seed)
     start = time.perf_counter()
     result = ref.reproduce(seed=seed, device=device, progress=progress)
@@ -35,7 +35,7 @@ def reproduce(lesson_id, seed=0, device=None, out_dir=None, progress=True):
     plt.close(result["figure"])
     record = {
         "lesson": lesson.id, "module": lesson.module, "title": lesson.title, "seed": seed,
-        "device": str(device), "claim": result["claim"], "measured": result["measured"],
+        "device": str(device), "threads": threads(), "claim": result["claim"], "measured": result["measured"],
         "thresholds": result["thresholds"], "holds": bool(result["holds"]), "line": result["line"],
         "seconds": round(seconds, 2), "figure": str(figure),
         "code_sha256": lessons.code_fingerprint(lesson_id),
