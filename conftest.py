@@ -67,6 +67,8 @@ def lesson_of(item):
         return (lesson.id if lesson else None), "notebook"
     params = getattr(getattr(item, "callspec", None), "params", {})
     name = Path(str(item.path)).name
+    if params.get("graded") == "corpus":                 # the adversarial corpus: the grader's, not a lesson's
+        return None, "grading"
     for key in ("lesson_id", "graded"):
         if params.get(key) in lessons.LESSONS:
             part = {"test_grading.py": "grading", "test_reproduce.py": "claim (3 seeds)"}.get(name, "checks")
@@ -103,7 +105,7 @@ def work_unit(nodeid):
         return path
     if path.endswith("test_grading.py"):
         match = re.search(r"\[([\w-]+)\]$", rest)
-        if match and match.group(1) in lessons.LESSONS:
+        if match and (match.group(1) in lessons.LESSONS or match.group(1) == "corpus"):
             return f"grading-{match.group(1)}"
     return nodeid
 

@@ -2,9 +2,9 @@
 
 For every lesson (LESSON-DONE item 4): the instructor notebook gets full marks, the blank release 0,
 and a submission with one planted mistake (autograder/<lesson>.py MISTAKES) loses exactly that
-function's points. For the first lesson the same batch also holds the adversarial corpus
-(tests/adversarial.py): submissions that fake the check, try to leak, exhaust the sandbox or are
-malformed. Each must get its right score, leak nothing, and leave the others graded normally.
+function's points. A batch of its own puts the adversarial corpus (tests/course/adversarial.py) among the
+first lesson's honest submissions: submissions that fake the check, try to leak, exhaust the sandbox or
+are malformed. Each must get its right score, leak nothing, and leave the others graded normally.
 Then: grading twice reuses the stored grades, a killed run resumes without losing or doubling
 any, and without a sandbox the grader refuses to run.
 """
@@ -25,7 +25,9 @@ from neuroai.course import lessons
 ROOT = Path(__file__).resolve().parents[2]
 LESSON_IDS = list(lessons.LESSONS)
 ROBUSTNESS_LESSON = "plasticity-geometry"
-ENV = dict(os.environ, NEUROAI_CASE_SECONDS="2", NEUROAI_LEAK_CANARY="CANARY-4f1d")
+# Short limits keep the corpus's hanging cases cheap: 2 s per call of a graded function, and the grader's
+# backstop kill 2 s after the sandbox's own limit (5 s by default) for code that ignores that limit.
+ENV = dict(os.environ, NEUROAI_CASE_SECONDS="2", NEUROAI_GRACE_SECONDS="2", NEUROAI_LEAK_CANARY="CANARY-4f1d")
 
 
 def points(lesson_id):
@@ -35,15 +37,16 @@ def points(lesson_id):
             if c.metadata.get("nbgrader", {}).get("grade")}
 
 
-def cases(lesson_id):
-    """{student: (notebook | "source" | "student" | bytes, points per grade cell, forbidden, status)}."""
+def cases(lesson_id, corpus=False):
+    """{student: (notebook | "source" | "student" | bytes, points per grade cell, forbidden, status)}:
+    the honest submissions of a lesson, and with corpus=True the adversarial corpus among them."""
     full = points(lesson_id)
     spec = lessons.load_autograder_spec(lesson_id)
     out = {"instructor": ("source", full, [], "graded"),
            "blank": ("student", {k: 0 for k in full}, [], "graded")}
     for name, (old, new, _what) in spec.MISTAKES.items():
         out[f"mistake_in_{name}"] = (solved(lesson_id, {name: (old, new)}), {**full, f"test_{name}": 0}, [], "graded")
-    if lesson_id == ROBUSTNESS_LESSON:
+    if corpus:
         import adversarial
         out.update(adversarial.corpus(full))
     return out
@@ -74,14 +77,26 @@ def rows(out):
         return {row["student"]: row for row in csv.DictReader(f)}
 
 
-@pytest.fixture(scope="module", params=LESSON_IDS)
+def timeout_of(batch):
+    """Seconds per cell: 5 for the corpus (plenty for the first lesson's exercise cells, and it keeps the
+    hanging cells short), 60 for a lesson's honest batch."""
+    return 5 if batch == CORPUS else 60
+
+
+CORPUS = "corpus"     # the adversarial corpus, graded as its own batch (on ROBUSTNESS_LESSON)
+
+
+@pytest.fixture(scope="module", params=[*LESSON_IDS, CORPUS])
 def graded(request, tmp_path_factory):
-    lesson_id = request.param
-    folder = tmp_path_factory.mktemp(f"submissions-{lesson_id}")
-    expected = cases(lesson_id)
+    """One grading batch per lesson (its honest submissions) and one for the corpus; every test below
+    reads the same batch (conftest.py keeps a batch's tests on one worker)."""
+    batch = request.param
+    lesson_id = ROBUSTNESS_LESSON if batch == CORPUS else batch
+    folder = tmp_path_factory.mktemp(f"submissions-{batch}")
+    expected = cases(lesson_id, corpus=batch == CORPUS)
     write(folder, lesson_id, expected)
-    out = folder.parent / f"graded-{lesson_id}"
-    done = grade(folder, out, "--lesson", lesson_id, timeout=5 if lesson_id == ROBUSTNESS_LESSON else 60)
+    out = folder.parent / f"graded-{batch}"
+    done = grade(folder, out, "--lesson", lesson_id, timeout=timeout_of(batch))
     assert done.returncode == 0, done.stdout + done.stderr
     return lesson_id, expected, folder, out, rows(out), done.stdout
 
@@ -128,10 +143,11 @@ def test_feedback_leaks_nothing(graded):
 
 def test_grading_again_reuses_the_stored_grades(graded):
     lesson_id, expected, folder, out, got_rows, _ = graded
+    batch = CORPUS if "patch_allclose" in expected else lesson_id
     stored = {p: p.stat().st_mtime_ns for p in (out / "store").glob("*.json")}
     rendered = {p: p.stat().st_mtime_ns for p in [*(out / "feedback").glob("*.html"), out / "course" / "gradebook.db",
                                                   *(out / "course" / "release").rglob("*.ipynb")]}
-    done = grade(folder, out, "--lesson", lesson_id, timeout=5 if lesson_id == ROBUSTNESS_LESSON else 60)
+    done = grade(folder, out, "--lesson", lesson_id, timeout=timeout_of(batch))
     assert done.returncode == 0, done.stderr
     n_bad = sum(status != "graded" for *_, status in expected.values())
     assert f"{len(expected) - n_bad} already graded before" in done.stdout or \

@@ -87,6 +87,8 @@ def test_cost(folder=None):
     per-test records. Seconds are summed over both workers: what the lesson adds to one core's work."""
     folder = Path(folder) if folder else lessons.course_root() / "build" / "test-times"
     cost, outcomes = {}, {}
+    if not folder.is_dir():
+        return cost, outcomes
     for path in sorted(folder.glob("*.json")):
         for row in json.loads(path.read_text()):
             who = row["lesson"] or "course and library"
@@ -97,9 +99,19 @@ def test_cost(folder=None):
     return cost, outcomes
 
 
-def test_cost_table(cost):
-    lines = ["| lesson | " + " | ".join(TEST_PARTS) + " | total s | budget s |",
-             "|---|" + "---|" * (len(TEST_PARTS) + 2)]
+def test_workers(folder=None):
+    """How many pytest-xdist workers the main stage ran on (one file of times each)."""
+    folder = Path(folder) if folder else lessons.course_root() / "build" / "test-times"
+    return max(1, len(list(folder.glob("tests-gw*.json"))))
+
+
+def test_cost_table(cost, workers=2):
+    """Seconds per lesson and part, summed over the workers (one core's work), and the wall-clock share
+    of the run (divided by the workers), which the budget bounds."""
+    lines = [f"Seconds of one core's work per part; wall = total / {workers} workers, what the lesson adds to "
+             "the run's wall-clock time.", "",
+             "| lesson | " + " | ".join(TEST_PARTS) + " | total (core s) | wall s | budget (wall s) |",
+             "|---|" + "---|" * (len(TEST_PARTS) + 3)]
     order = [lid for lid in lessons.LESSONS if lid in cost] + [k for k in cost if k not in lessons.LESSONS]
     for who in order:
         parts = cost[who]
@@ -107,14 +119,17 @@ def test_cost_table(cost):
         if who in lessons.LESSONS:
             budget = lessons.get(who).budget_test_s
             cells = [f"{parts.get(part, 0.0):.0f}" for part in TEST_PARTS]
-            flag = "" if total <= budget else " OVER"
-            lines.append(f"| {who} | " + " | ".join(cells) + f" | {total:.0f} | {budget:.0f}{flag} |")
+            flag = "" if total / workers <= budget else " OVER"
+            lines.append(f"| {who} | " + " | ".join(cells) + f" | {total:.0f} | {total / workers:.0f} | "
+                         f"{budget:.0f}{flag} |")
         else:
-            lines.append(f"| {who} | " + " | ".join("" for _ in TEST_PARTS) + f" | {total:.0f} | |")
-    per_lesson = [sum(cost[w].values()) for w in cost if w in lessons.LESSONS]
+            lines.append(f"| {who} | " + " | ".join("" for _ in TEST_PARTS) + f" | {total:.0f} | "
+                         f"{total / workers:.0f} | |")
+    per_lesson = [sum(cost[w].values()) / workers for w in cost if w in lessons.LESSONS]
     if per_lesson:
-        lines.append(f"\nPer lesson on average: {sum(per_lesson) / len(per_lesson):.0f} s of one core's work "
-                     f"(budget {lessons.TEST_COST_BUDGET_S:.0f} s); all tests: {sum(sum(p.values()) for p in cost.values()):.0f} s.")
+        lines.append(f"\nPer lesson on average: {sum(per_lesson) / len(per_lesson):.0f} s of the run's wall-clock "
+                     f"time (budget {lessons.TEST_COST_BUDGET_S:.0f} s); all tests: "
+                     f"{sum(sum(p.values()) for p in cost.values()):.0f} s of one core's work.")
     return "\n".join(lines)
 
 
@@ -132,8 +147,8 @@ def cmd_bench(args):
         if not cost:
             print("no test times recorded (run `python3 course.py test` first)")
             return 1
-        print("Seconds each lesson cost this test run:\n")
-        print(test_cost_table(cost))
+        print("What each lesson cost this test run:\n")
+        print(test_cost_table(cost, test_workers(args.test_cost_dir)))
         print(outcome_line(outcomes))
         return 0
     if args.grading:
@@ -148,7 +163,7 @@ def cmd_bench(args):
         print(f"bench {lesson.id} ...", flush=True)
         row = bench_lesson(lesson)
         row["test_budget_s"] = lesson.budget_test_s          # what the lesson may add to the test run
-        row["test_seconds"] = round(sum(cost.get(lesson_id, {}).values()), 1) or None   # the last run's
+        row["test_seconds"] = round(sum(cost.get(lesson_id, {}).values()) / test_workers(), 1) or None
         rows.append(row)
     out = Path(args.out) if args.out else lessons.course_root() / "build" / "bench"
     out.mkdir(parents=True, exist_ok=True)

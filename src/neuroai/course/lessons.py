@@ -32,7 +32,7 @@ def course_root():
 # by reinforcement learning or in a physics simulator gets the larger budget.
 BUDGETS = {"default": {"notebook_s": 40.0, "reproduce_s": 20.0},
            "rl-or-physics": {"notebook_s": 60.0, "reproduce_s": 30.0}}
-TEST_COST_BUDGET_S = 75.0            # the seconds a lesson may add to `python3 course.py test`, on average
+TEST_COST_BUDGET_S = 75.0            # wall seconds a lesson may add to `python3 course.py test` on 2 cores
 CLAIM_TAG = "claim"                  # the instructor notebook's cell that prints the claim line
 CLAIM_HOLDS = "-> claim HOLDS"       # what that line ends with when the claim holds
 

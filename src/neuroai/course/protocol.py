@@ -38,7 +38,8 @@ CHECK_CALL = re.compile(r"""check\(\s*["']([\w-]+)["']\s*,\s*["'](\w+)["']""")
 class Settings:
     cell_seconds: float = 60          # one notebook cell (`--timeout`)
     call_seconds: float = float(os.environ.get("NEUROAI_CASE_SECONDS", 10))   # one call of a function
-    grace_seconds: float = 5          # the sandbox's own limits act first; the grader kills after this
+    # the sandbox's own limits act first; the grader kills what ignores them this much later
+    grace_seconds: float = float(os.environ.get("NEUROAI_GRACE_SECONDS", 5))
 
     @property
     def function_seconds(self):       # all hidden cases of one function
