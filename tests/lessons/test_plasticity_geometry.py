@@ -56,6 +56,49 @@ def test_gaussianity_distance_separates_gaussian_from_not():
     assert math.isclose(float(uniform), 0.158, abs_tol=0.005)
 
 
+def test_the_distance_has_a_finite_sample_floor_that_shrinks_like_one_over_sqrt_n():
+    small, large = ref.distance_floor(100), ref.distance_floor(2000)
+    assert 0.05 < small < 0.12 and 0.01 < large < 0.03            # measured: 0.081 and 0.018
+    assert 3 < small / large < 7                                   # sqrt(2000 / 100) = 4.5
+
+
+def test_relative_dual_change():
+    w0 = torch.tensor([1.0, -2.0, 0.5], dtype=DT)
+    assert ref.relative_dual_change(w0, w0, "entropy") == 0.0
+    assert math.isclose(ref.relative_dual_change(w0, 2 * w0, "euclidean"), 1.0)
+    u0, uT = ref.potential_grad(w0, "3-norm"), ref.potential_grad(3 * w0, "3-norm")
+    assert math.isclose(ref.relative_dual_change(w0, 3 * w0, "3-norm"), float((uT - u0).norm() / u0.norm()))
+
+
+def _official_style_distance(diff):
+    """The paper's code's way: F(x) = fraction of z < x on 1000 points, a Riemann sum (written here from its
+    description, for the tolerance test)."""
+    x = torch.linspace(-5, 5, 1000, dtype=diff.dtype)
+    z = (diff - diff.mean()) / diff.std()
+    F = (x[:, None] > z[None, :]).to(diff.dtype).mean(-1)
+    return ((F - 0.5 * (1 + torch.erf(x / math.sqrt(2)))).abs().sum() * (x[1] - x[0]))
+
+
+def _exact_distance(diff):
+    """The integral of |F - Phi| on a grid 200 times finer (F from sorted samples)."""
+    z = (diff - diff.mean()) / diff.std()
+    x = torch.linspace(-5, 5, 200_001, dtype=diff.dtype)
+    F = torch.searchsorted(torch.sort(z).values, x, right=True).to(diff.dtype) / len(z)
+    return torch.trapezoid((F - 0.5 * (1 + torch.erf(x / math.sqrt(2)))).abs(), x)
+
+
+def test_every_correct_distance_passes_the_hidden_cases_and_the_mistake_does_not():
+    from neuroai.course import judge
+    judge.check("plasticity-geometry", "gaussianity_distance", _official_style_distance)
+    judge.check("plasticity-geometry", "gaussianity_distance", _exact_distance)
+    spec = lessons.load_autograder_spec("plasticity-geometry")
+    old, new, _ = spec.MISTAKES["gaussianity_distance"]
+    namespace = {"torch": torch, "math": math}
+    exec(__import__("inspect").getsource(ref.gaussianity_distance).replace(old, new), namespace)
+    with pytest.raises(judge.GradingFailure):
+        judge.check("plasticity-geometry", "gaussianity_distance", namespace["gaussianity_distance"])
+
+
 def test_training_fits_the_data():
     X, y = ref.regression_task(20, 300, seed=3)
     w0 = torch.randn(300, dtype=DT) / math.sqrt(300)
@@ -68,7 +111,8 @@ def _fake_out(eg_flips=0.0, eg_skew=0.0, gd_skew=-1.0, gd_flips=0.08, diag=0.02,
     P = ref.POTENTIALS
     return {"distance": {(p, q): diag if p == q else off for p in P for q in P},
             ("entropy", "flips"): eg_flips, ("entropy", "skew"): eg_skew,
-            ("euclidean", "flips"): gd_flips, ("euclidean", "skew"): gd_skew}
+            ("euclidean", "flips"): gd_flips, ("euclidean", "skew"): gd_skew,
+            "floor": 0.018, "relative_change": {p: 0.1 for p in P}}
 
 
 @pytest.mark.parametrize("change, holds", [
