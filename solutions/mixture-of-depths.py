@@ -87,7 +87,8 @@ def mod_update(x, f_out, scores, idx):
 
     x: (B, S, D) residual stream. f_out: (B, k, D) the block's output for the routed tokens, in the
     order of idx. scores: (B, S) router scores r. idx: (B, k) int64 routed positions.
-    Returns x' of shape (B, S, D), a new tensor (x is not modified).
+    Returns x' of shape (B, S, D), a new tensor (x is not modified). It must stay differentiable in x,
+    f_out and scores (the router learns only through r_i): the hidden tests check those gradients too.
     """
     r = torch.gather(scores, 1, idx)                                            # (B, k) r_i of routed
     index = idx[:, :, None].expand(-1, -1, x.shape[-1])                         # (B, k, D)

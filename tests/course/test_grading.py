@@ -46,6 +46,9 @@ def cases(lesson_id, corpus=False):
            "blank": ("student", {k: 0 for k in full}, [], "graded")}
     for name, (old, new, _what) in spec.MISTAKES.items():
         out[f"mistake_in_{name}"] = (solved(lesson_id, {name: (old, new)}), {**full, f"test_{name}": 0}, [], "graded")
+    for name, (old, new, _what) in getattr(spec, "GRADIENT_MISTAKES", {}).items():   # right values, no gradient
+        out[f"no_gradient_in_{name}"] = (solved(lesson_id, {name: (old, new)}), {**full, f"test_{name}": 0}, [],
+                                         "graded")
     if corpus:
         import adversarial
         out.update(adversarial.corpus(full))

@@ -112,7 +112,8 @@ def test_every_planted_mistake_is_caught_and_costs_only_its_function(lesson_id):
     spec = lessons.load_autograder_spec(lesson_id)
     assert set(spec.MISTAKES) == set(spec.GRADED), "one planted mistake per graded function"
     sources = solution_sources(lesson_id)
-    for wrong, (old, new, what) in spec.MISTAKES.items():
+    planted = [*spec.MISTAKES.items(), *getattr(spec, "GRADIENT_MISTAKES", {}).items()]
+    for wrong, (old, new, what) in planted:
         namespace = {}
         exec("import math\nimport torch\n", namespace)
         for name, source in sources.items():
@@ -126,3 +127,15 @@ def test_every_planted_mistake_is_caught_and_costs_only_its_function(lesson_id):
                     autograde.check(lesson_id, name, namespace[name])
             else:
                 autograde.check(lesson_id, name, namespace[name])   # the mistake costs nothing here
+
+
+def test_the_gradient_probe():
+    from neuroai.course import probe
+    x = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64)
+    out = probe.call(lambda x, c: (x * c, x.sum()), {"x": x, "c": 2.0}, grad=("x",))
+    w0, w1 = probe.cotangent(torch.empty(3), 0).double(), probe.cotangent(torch.empty(()), 1).double()
+    assert torch.equal(out["value"][0], 2 * x) and not out["value"][0].requires_grad
+    assert torch.allclose(out["grad"]["x"], 2 * w0 + w1)                     # d/dx <w0, 2x> + w1 sum(x)
+    cut = probe.call(lambda x, c: (x * c).detach(), {"x": x, "c": 2.0}, grad=("x",))
+    assert torch.equal(cut["grad"]["x"], torch.zeros(3, dtype=torch.float64))
+    assert probe.call(lambda x: x + 1, {"x": x}) is not None and not x.requires_grad   # inputs untouched

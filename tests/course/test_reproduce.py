@@ -1,6 +1,7 @@
 """`neuroai reproduce`: the claim holds on 3 seeds, measured by the command a reader would run, with no
 network (in a network namespace with no interfaces, where the machine allows one)."""
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -92,3 +93,55 @@ def test_exit_code_is_1_when_the_claim_fails(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(lessons, "load_reference", lambda lesson_id: _fake_reference(False))
     assert cli.main(["reproduce", "plasticity-geometry", "--json", "--out", str(tmp_path)]) == 1
     assert json.loads(capsys.readouterr().out)["holds"] is False
+
+
+def test_seed_ranges_and_the_wilson_interval():
+    from neuroai.course.reproduce import parse_seeds, wilson
+    assert parse_seeds("0-3") == [0, 1, 2, 3] and parse_seeds("0,3,5-6") == [0, 3, 5, 6]
+    with pytest.raises(ValueError, match="--seeds"):
+        parse_seeds("a-b")
+    low, high = wilson(30, 30)
+    assert math.isclose(low, 0.8865, abs_tol=1e-3) and high == 1.0
+    low, high = wilson(5, 10)
+    assert math.isclose(low, 0.2366, abs_tol=1e-3) and math.isclose(high, 0.7634, abs_tol=1e-3)
+
+
+def test_a_recorded_run_pools_the_seeds_and_the_page_shows_it(monkeypatch, tmp_path):
+    from neuroai.course import reproducibility
+    from neuroai.course.reproduce import record_seeds
+
+    def fake_reference(lesson_id):
+        import matplotlib.pyplot as plt
+        return types.SimpleNamespace(CLAIM="The claim.", reproduce=lambda seed, device, progress: {
+            "claim": "The claim.", "measured": {"m": float(seed)}, "thresholds": {"m": "< 2"}, "holds": seed < 2,
+            "line": "-> claim", "figure": plt.figure()})
+    monkeypatch.setattr(lessons, "load_reference", fake_reference)
+    record, path = record_seeds("plasticity-geometry", [0, 1, 2, 3], out_dir=tmp_path / "out",
+                                progress=False, records_dir=tmp_path / "records")
+    saved = json.loads(path.read_text())
+    assert saved["pooled"]["holds_on"] == 2 and saved["pooled"]["seeds"] == 4
+    assert saved["pooled"]["measured"]["m"] == {"mean": 1.5, "min": 0.0, "max": 3.0}
+    assert [r["holds"] for r in saved["runs"]] == [True, True, False, False]
+    for key in ("commit", "cpu", "date", "torch", "threads", "science_sha256"):
+        assert key in saved
+    lesson = lessons.get("plasticity-geometry")
+    saved["current"] = True
+    text = "\n".join(reproducibility.recorded_run_markdown(lesson, saved))
+    assert "**2 of 4** seeds" in text and "Seeds on which it fails: 2, 3." in text and "older than" not in text
+    assert "| `m` | 1.5 | 0 | 3 |" in text and lesson.paper_result[:30] in text
+    saved["current"] = False
+    assert "older than the lesson's code" in "\n".join(reproducibility.recorded_run_markdown(lesson, saved))
+
+
+def test_the_record_goes_stale_when_the_lessons_code_changes(tmp_path, monkeypatch):
+    from neuroai.course import reproducibility
+    monkeypatch.setenv("NEUROAI_COURSE_ROOT", str(tmp_path))
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "records").mkdir()
+    reference = tmp_path / "solutions" / "plasticity-geometry.py"
+    reference.write_text((ROOT / "solutions" / "plasticity-geometry.py").read_text())
+    (tmp_path / "records" / "plasticity-geometry.json").write_text(json.dumps(
+        {"science_sha256": lessons.science_fingerprint("plasticity-geometry")}))
+    assert reproducibility.recorded_run("plasticity-geometry")["current"] is True
+    reference.write_text(reference.read_text() + "\n# an edit\n")
+    assert reproducibility.recorded_run("plasticity-geometry")["current"] is False

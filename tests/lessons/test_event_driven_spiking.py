@@ -103,3 +103,21 @@ def _fake_out(dense_acc=0.98, op_acc=0.98, op_ops=10_000.0, strong_acc=0.3, stro
 def test_claim_check_can_fail(change, holds):
     _, _, verdict = ref.check(_fake_out(**change))
     assert verdict is holds
+
+
+def test_a_lif_step_without_its_surrogate_gradient_loses_its_points():
+    """Same values, no gradient through the spikes: training could not learn, so the grader says no."""
+    from neuroai.course import judge
+
+    def lif_step(v, current, beta, threshold, slope):
+        v = beta * v + current
+        spikes, _ = ref.fast_sigmoid_surrogate(v - threshold, slope)     # no surrogate attached
+        return v - threshold * spikes, spikes
+
+    gen = torch.Generator().manual_seed(0)
+    v, current = torch.rand(3, 4, generator=gen, dtype=torch.float64), torch.randn(3, 4, generator=gen, dtype=torch.float64)
+    for got, want in zip(lif_step(v, current, 0.9, 1.0, 10.0), ref.lif_step(v, current, 0.9, 1.0, 10.0)):
+        assert torch.equal(got, want)                                       # the values are right
+    with pytest.raises(judge.GradingFailure, match="key 'grad'"):
+        judge.check("event-driven-spiking", "lif_step", lif_step)
+    judge.check("event-driven-spiking", "lif_step", ref.lif_step)

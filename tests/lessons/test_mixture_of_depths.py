@@ -107,3 +107,14 @@ def test_claim_check_can_fail(change, holds):
     assert verdict is holds
     assert all(isinstance(v, float) for v in measured.values())
     assert not math.isnan(measured["learned_gap_to_dense"])
+
+
+def test_a_mod_update_that_cuts_the_routers_gradient_loses_its_points():
+    from neuroai.course import judge
+
+    def mod_update(x, f_out, scores, idx):
+        return ref.mod_update(x, f_out, scores.detach(), idx)               # same values, router not trained
+
+    with pytest.raises(judge.GradingFailure, match="key 'grad'"):
+        judge.check("mixture-of-depths", "mod_update", mod_update)
+    judge.check("mixture-of-depths", "mod_update", ref.mod_update)

@@ -2,6 +2,7 @@
 
     neuroai reproduce --list                     the lessons and their claims
     neuroai reproduce ID [--seed N] [--json]     run a lesson's claim check; exit 0 only if it holds
+    neuroai reproduce ID --seeds 0-9 --record    run it on many seeds; write the record records/ID.json
     neuroai sync [ID ...] [--check]              write the instructor notebooks' code from the references
     neuroai release [ID ...]                     generate the student notebooks in modules/ (nbgrader)
     neuroai grade DIR [--lesson ID]              autograde a folder of submissions; CSV and feedback
@@ -24,6 +25,9 @@ def main(argv=None):
     p.add_argument("lesson", nargs="?", help="lesson id (see --list)")
     p.add_argument("--list", action="store_true", help="list the lessons and their claims")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", default=None, help="with --record: several seeds, e.g. 0-9 or 0,3,5-7")
+    p.add_argument("--record", action="store_true",
+                   help="write records/ID.json: per-seed measurements, verdicts, pooled statistic, commit, CPU")
     p.add_argument("--device", default=None, help="cpu (default), cuda, auto; or set NEUROAI_DEVICE")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", default=None, help="where to save the figure and JSON (default build/reproduce)")

@@ -16,6 +16,7 @@ A lesson's autograder spec, autograder/<lesson>.py, defines
 
     GRADED = {"function_name": {"cases": make_cases,     # make_cases(gen) -> list of kwargs dicts
                                 "uses": ("other_fn",),   # graded functions it may call (isolated)
+                                "grad": ("x",),          # tensor inputs whose gradient is checked too
                                 "rtol": 1e-6, "atol": 1e-9}}
     MISTAKES = {"function_name": ("text in the solution", "its replacement", "what the mistake is")}
 
@@ -39,7 +40,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from neuroai.course import lessons, wire
+from neuroai.course import lessons, probe, wire
 
 CASE_SECONDS = float(os.environ.get("NEUROAI_CASE_SECONDS", 10))   # limit for one call of a student's function
 
@@ -172,14 +173,15 @@ def reference_cases(lesson_id, name, seed=None):
                 bound = signature.bind(*args, **kw)
                 bound.apply_defaults()
                 result = original(*args, **kw)
-                calls[dep].append((copy.deepcopy(dict(bound.arguments)), copy.deepcopy(result)))
+                calls[dep].append((copy.deepcopy(probe.detached(dict(bound.arguments))),
+                                   copy.deepcopy(probe.detached(result))))
                 return result
             return record
 
         try:
             for dep in calls:
                 setattr(reference, dep, recorder(dep))
-            expected = reference_fn(**copy.deepcopy(kwargs))
+            expected = probe.call(reference_fn, copy.deepcopy(kwargs), entry.get("grad", ()))
         finally:
             for dep, original in originals.items():
                 setattr(reference, dep, original)
@@ -205,10 +207,10 @@ def check(lesson_id, name, student_fn, seed=None):
     cases = entry["cases"](torch.Generator().manual_seed(seed))
     for i, kwargs in enumerate(cases, start=1):
         where = f"{name}, hidden case {i} of {len(cases)} ({describe(kwargs)})"
-        expected = reference_fn(**copy.deepcopy(kwargs))
+        expected = probe.call(reference_fn, copy.deepcopy(kwargs), entry.get("grad", ()))
         try:
             with _isolated(student_fn, entry.get("uses", ()), reference), _time_limit(CASE_SECONDS, name):
-                got = student_fn(**copy.deepcopy(kwargs))
+                got = probe.call(student_fn, copy.deepcopy(kwargs), entry.get("grad", ()))
         except NotImplementedError:
             raise GradingFailure(f"{name} is not implemented yet (it raises NotImplementedError)") from None
         except Exception as err:

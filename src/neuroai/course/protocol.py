@@ -28,7 +28,7 @@ from neuroai.course.release import _nbgrader_meta
 
 
 GRADER_FILES = ("batch.py", "protocol.py", "release.py", "worker.py", "sandbox.py", "wire.py", "judge.py",
-                "lessons.py")
+                "lessons.py", "probe.py")
 
 
 CHECK_CALL = re.compile(r"""check\(\s*["']([\w-]+)["']\s*,\s*["'](\w+)["']""")
@@ -65,7 +65,7 @@ def grading_plan(lesson_id, cases=True):
         reference = lessons.load_reference(lesson_id)
         functions[name] = {"cases": judge.reference_cases(lesson_id, name),
                            "rtol": spec[name].get("rtol", 1e-6), "atol": spec[name].get("atol", 1e-9),
-                           "uses": list(spec[name].get("uses", ())),
+                           "uses": list(spec[name].get("uses", ())), "grad": list(spec[name].get("grad", ())),
                            "signatures": {dep: _signature(getattr(reference, dep))
                                           for dep in spec[name].get("uses", ())}}
     digest = hashlib.sha256()
@@ -158,7 +158,8 @@ def _secret(plan, names, settings):
             params, defaults = f["signatures"][dep]
             deps.append({"name": dep, "params": params, "defaults": put(defaults),
                          "calls": [[[put(kw), put(out)] for kw, out in calls[dep]] for _, _, calls in f["cases"]]})
-        functions.append({"name": name, "cases": [put(kw) for kw, _, _ in f["cases"]], "deps": deps})
+        functions.append({"name": name, "cases": [put(kw) for kw, _, _ in f["cases"]], "deps": deps,
+                          "grad": f.get("grad", [])})
     head = json.dumps({"functions": functions, "call_seconds": settings.call_seconds,
                        "function_seconds": settings.function_seconds}).encode()
     buffer = io.BytesIO()

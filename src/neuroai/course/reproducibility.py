@@ -78,13 +78,57 @@ def _joint_threshold(name, thresholds):
                 others = ", ".join(f"`{n}`" for n in names if n != name)
                 mine = parts[names.index(name)] if len(parts) == len(names) else text
                 return f"{mine} ({word} {others})"
-    return "(see the claim)"
+    return "reported (no threshold)"
 
 
-def reproducibility_markdown(records, bench=None, figures=None):
+def recorded_run(lesson_id):
+    """records/<id>.json, the lesson's recorded multi-seed run (`neuroai reproduce ID --seeds 0-9 --record`),
+    with "current": whether the lesson's reference and library are the code that made it; or None."""
+    path = lessons.course_root() / "records" / f"{lesson_id}.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    record["current"] = record.get("science_sha256") == lessons.science_fingerprint(lesson_id)
+    return record
+
+
+def recorded_run_markdown(lesson, record):
+    """The section of a lesson's recorded run: pooled verdict, each measurement over the seeds, where it
+    ran, the paper's own result beside it, and a warning when the lesson's code changed since."""
+    if record is None:
+        return [f"**Recorded run.** None yet: `neuroai reproduce {lesson.id} --seeds 0-9 --record` makes one.", ""]
+    pooled, seeds = record["pooled"], record["seeds"]
+    low, high = pooled["wilson_95"]
+    span = f"seeds {seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else \
+        "seeds " + ", ".join(map(str, seeds))
+    commit = (record.get("commit") or "unknown")[:10] + (" with uncommitted changes" if record.get("uncommitted_changes") else "")
+    lines = [f"**Recorded run** ({span}, `neuroai reproduce {lesson.id} --seeds ... --record`): the claim holds on "
+             f"**{pooled['holds_on']} of {pooled['seeds']}** seeds (Wilson 95% interval {low:.2f}-{high:.2f}). "
+             f"Run on {record.get('date', '?')}, commit {commit}, {record.get('cpu', '?')} "
+             f"({record.get('torch_cpu_capability', '?')}), torch {record.get('torch', '?')}, "
+             f"{record.get('threads', '?')} thread(s).", ""]
+    if not record["current"]:
+        lines += ["```{warning}", f"This record is older than the lesson's code: `solutions/{lesson.id}.py` or the "
+                  "library changed since it was made. Its numbers may no longer be what the code gives.", "```", ""]
+    failed = [str(r["seed"]) for r in record["runs"] if not r["holds"]]
+    if failed:
+        lines += [f"Seeds on which it fails: {', '.join(failed)}.", ""]
+    lines += ["| Measured | mean | min | max |", "|---|---|---|---|"]
+    for name, stats in pooled["measured"].items():
+        lines.append(f"| `{name}` | {_number(stats['mean'])} | {_number(stats['min'])} | {_number(stats['max'])} |")
+    lines.append("")
+    if lesson.paper_result:
+        lines += [f"**The paper's own result.** {lesson.paper_result}", ""]
+    return lines
+
+
+def reproducibility_markdown(records, bench=None, figures=None, recorded=None):
     """The page, from the records of `neuroai.course.reproduce` ({id: [record per seed]}) and the rows of
-    `neuroai bench` ({id: row} or None). `figures` maps a lesson id to a figure path for the page."""
+    `neuroai bench` ({id: row} or None). `figures` maps a lesson id to a figure path for the page;
+    `recorded` maps a lesson id to its recorded multi-seed run (recorded_run), if any."""
     figures = figures or {}
+    recorded = recorded or {}
     seeds = max((len(r) for r in records.values()), default=0)
     lines = [
         "# Reproducibility",
@@ -166,6 +210,7 @@ def reproducibility_markdown(records, bench=None, figures=None):
             "| runtime (s) | | " + " | ".join(f"{r['seconds']:.1f}" for r in runs) + " |",
             "| device | | " + " | ".join(_cell(r["device"]) for r in runs) + " |",
             "",
+            *recorded_run_markdown(lesson, recorded.get(lesson_id)),
             "Printed by the check (seed 0):",
             "",
             "```text",
@@ -191,7 +236,8 @@ def write_reproducibility(out_dir, seeds, fresh=False):
             shutil.copy(figure, target)
             figures[lesson_id] = f"figures/{figure.name}"
     path = Path(out_dir) / "reproducibility.md"
-    path.write_text(reproducibility_markdown(records, read_bench(), figures), encoding="utf-8")
+    recorded = {lesson_id: recorded_run(lesson_id) for lesson_id in records}
+    path.write_text(reproducibility_markdown(records, read_bench(), figures, recorded), encoding="utf-8")
     return path, records
 
 
