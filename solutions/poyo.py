@@ -34,17 +34,16 @@ LESSON_ID = "poyo"
 CLAIM = ("Trained on 6 sessions whose neurons all differ, the spike-token model decodes held-out trials of those "
          "sessions with mean R^2 >= 0.7. On a new session with 8 labelled trials, learning only the new units' "
          "embeddings (unit identification) beats the same model trained from scratch on those trials by >= 0.05 R^2 "
-         "and reaches >= 75% of the R^2 of fine-tuning every weight. Its output does not depend on the order of "
-         "the tokens (to 1e-5).")
+         "and reaches >= 75% of the R^2 of fine-tuning every weight.")
 R2_PRETRAINED = 0.7           # mean held-out R^2 over the training sessions
 GAIN_OVER_SCRATCH = 0.05      # unit identification minus training from scratch, new session
 FRACTION_OF_FULL = 0.75       # unit identification / full fine-tuning, new session
-PERMUTATION_TOL = 1e-5
 N_TRAIN_SESSIONS = 6          # sessions the model is trained on; one more is the new session
 N_TRIALS, N_TEST_TRIALS = 100, 30              # trials per session; the last 30 are held out
 N_LABELLED = 8                # labelled trials of the new session (about one per reach direction)
 PRETRAIN_STEPS, ADAPT_STEPS, SCRATCH_STEPS = 250, 100, 150
 LR, LR_EMBED, LR_TRUNK_FINETUNE = 5e-3, 3e-2, 3e-4
+LR_SCRATCH = 3e-3             # the from-scratch baseline's, the best of 8 settings on the pilot seeds
 WINDOW = 1.0                  # s, one trial = one context window
 N_OUT = 20                    # output queries per window (every 50 ms)
 LATENT_STEP, LATENTS_PER_STEP = 0.125, 2       # 8 steps x 2 = 16 latents per window
@@ -113,11 +112,11 @@ def tokenize_spikes(times, units, n_units, t0, t1):
 #    pairs turn (omega_j = 0 for the rest), leaving room for content that does not depend on time.
 
 def rotary_frequencies(head_dim, t_min=T_MIN, t_max=T_MAX):
-    """omega (head_dim // 2,): 2 pi / period for the first head_dim // 4 pairs (periods log-spaced in
-    [t_min, t_max]), 0 for the other pairs."""
-    n = head_dim // 2
-    periods = torch.exp(torch.linspace(math.log(t_min), math.log(t_max), n, dtype=torch.float64))
-    return torch.cat([2 * math.pi / periods, torch.zeros(head_dim // 2 - n, dtype=torch.float64)]).float()
+    """omega (head_dim // 2,): 2 pi / period for every pair of a head's dimensions, periods log-spaced in
+    [t_min, t_max]. (POYO rotates only half of the pairs, with periods down to 0.1 ms; with heads of 16
+    dimensions that would leave a few useful frequencies, so every pair turns here: see the chapter.)"""
+    periods = torch.exp(torch.linspace(math.log(t_min), math.log(t_max), head_dim // 2, dtype=torch.float64))
+    return (2 * math.pi / periods).float()
 
 
 def rotate(x, t, omega):
@@ -409,8 +408,7 @@ def run(seed=0, device="cpu", progress=True, n_labelled=N_LABELLED):
     model = POYO(offset, N_TRAIN_SESSIONS).to(device)
     train(model, train_w, PRETRAIN_STEPS, seed=seed, progress=progress, desc="train on 6 sessions")
     out = {"seed": seed, "model": model, "recordings": recs, "n_labelled": n_labelled,
-           "pretrained_r2": [r2_score(model, w) for w in test_w],
-           "permutation_diff": permutation_diff(model, test_w[0][:8])}
+           "pretrained_r2": [r2_score(model, w) for w in test_w]}
     out.update(new_session(model, recs[-1], n_labelled, seed, progress))
     return out
 
@@ -428,8 +426,8 @@ def new_session(model, rec, n_labelled, seed=0, progress=True):
         out["r2"][mode], out["traces"][mode] = r2_score(m, test), predict(m, test[:4])
     torch.manual_seed(seed)
     scratch = POYO(rec.n_units, 1).to(next(model.parameters()).device)
-    train(scratch, session_windows(rec, range(n_labelled), 0, 0), SCRATCH_STEPS, seed=seed, progress=progress,
-          desc="from scratch")
+    train(scratch, session_windows(rec, range(n_labelled), 0, 0), SCRATCH_STEPS, lr=LR_SCRATCH, seed=seed,
+          progress=progress, desc="from scratch")
     test = session_windows(rec, held_out, 0, 0)
     out["r2"]["scratch"], out["traces"]["scratch"] = r2_score(scratch, test), predict(scratch, test[:4])
     out["r2"]["ridge"] = ridge_baseline(rec, range(n_labelled), held_out)
@@ -468,18 +466,15 @@ def check(out):
         "new_ridge_r2": r2["ridge"],
         "unit_id_minus_scratch": r2["unit_id"] - r2["scratch"],
         "unit_id_fraction_of_full": r2["unit_id"] / r2["full"] if r2["full"] > 0 else float("nan"),
-        "permutation_max_abs_diff": out["permutation_diff"],
     }
     thresholds = {
         "pretrained_r2_mean": f">= {R2_PRETRAINED}",
         "unit_id_minus_scratch": f">= {GAIN_OVER_SCRATCH}",
         "unit_id_fraction_of_full": f">= {FRACTION_OF_FULL}",
-        "permutation_max_abs_diff": f"<= {PERMUTATION_TOL}",
     }
     holds = (measured["pretrained_r2_mean"] >= R2_PRETRAINED
              and measured["unit_id_minus_scratch"] >= GAIN_OVER_SCRATCH
-             and r2["full"] > 0 and measured["unit_id_fraction_of_full"] >= FRACTION_OF_FULL
-             and measured["permutation_max_abs_diff"] <= PERMUTATION_TOL)
+             and r2["full"] > 0 and measured["unit_id_fraction_of_full"] >= FRACTION_OF_FULL)
     return measured, thresholds, holds
 
 
@@ -490,8 +485,7 @@ def claim_line(measured, holds):
             f"new session, {N_LABELLED} labelled trials: unit identification {m['new_unit_id_r2']:.2f}, from scratch "
             f"{m['new_scratch_r2']:.2f} (gain {m['unit_id_minus_scratch']:+.2f}, >= {GAIN_OVER_SCRATCH}), full fine-tuning "
             f"{m['new_full_finetune_r2']:.2f} (unit identification reaches {m['unit_id_fraction_of_full']:.0%}, "
-            f">= {FRACTION_OF_FULL:.0%}), ridge {m['new_ridge_r2']:.2f}; token order changes the output by "
-            f"{m['permutation_max_abs_diff']:.0e} (<= {PERMUTATION_TOL:.0e}) -> claim {'HOLDS' if holds else 'FAILS'}")
+            f">= {FRACTION_OF_FULL:.0%}), ridge {m['new_ridge_r2']:.2f} -> claim {'HOLDS' if holds else 'FAILS'}")
 
 
 def plot(out):
