@@ -145,3 +145,11 @@ def test_the_record_goes_stale_when_the_lessons_code_changes(tmp_path, monkeypat
     assert reproducibility.recorded_run("plasticity-geometry")["current"] is True
     reference.write_text(reference.read_text() + "\n# an edit\n")
     assert reproducibility.recorded_run("plasticity-geometry")["current"] is False
+
+
+def test_a_record_depends_only_on_the_library_modules_its_reference_imports():
+    names = {lesson_id: {p.name for p in lessons.library_modules_used(lessons.get(lesson_id).path("reference"))}
+             for lesson_id in ("plasticity-geometry", "poyo")}
+    assert "data.py" in names["plasticity-geometry"] and "neural.py" not in names["plasticity-geometry"]
+    assert "neural.py" in names["poyo"] and "data.py" not in names["poyo"]
+    assert all("course" not in name for found in names.values() for name in found)

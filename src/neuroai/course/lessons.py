@@ -169,15 +169,38 @@ def load_autograder_spec(lesson_id):
     return _load(get(lesson_id).path("autograder"), "neuroai_autograder_" + lesson_id.replace("-", "_"))
 
 
-def science_fingerprint(lesson_id):
-    """sha256 of what a lesson's measurements depend on: its reference file and the student's library
-    (the course machinery, the notebooks and the book do not change a number). A recorded multi-seed run
-    (records/<id>.json) made by other code is shown as older than the lesson's code."""
-    digest = hashlib.sha256()
+def library_modules_used(path):
+    """The files of the student's library that a Python file imports, directly or through each other."""
+    import ast
     package = Path(__file__).resolve().parents[1]
-    files = [get(lesson_id).path("reference"),
-             *sorted(p for p in package.rglob("*.py") if "course" not in p.relative_to(package).parts)]
-    for path in files:
+    seen, todo = set(), [Path(path)]
+    while todo:
+        tree = ast.parse(todo.pop().read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                parts = name.split(".")
+                if parts[0] != "neuroai" or "course" in parts:
+                    continue
+                for candidate in (package.joinpath(*parts[1:]).with_suffix(".py"), package / "__init__.py"):
+                    if candidate.exists() and candidate not in seen:
+                        seen.add(candidate)
+                        todo.append(candidate)
+                        break
+    return sorted(seen)
+
+
+def science_fingerprint(lesson_id):
+    """sha256 of what a lesson's measurements depend on: its reference file and the modules of the
+    student's library it imports (the course machinery, the notebooks and the book change no number).
+    A recorded multi-seed run (records/<id>.json) made by other code is shown as older than the code."""
+    digest = hashlib.sha256()
+    reference = get(lesson_id).path("reference")
+    for path in [reference, *library_modules_used(reference)]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
