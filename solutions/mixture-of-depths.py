@@ -27,11 +27,10 @@ from neuroai import ops
 
 LESSON_ID = "mixture-of-depths"
 CLAIM = ("With capacity 25% in its routed block, learned routing beats random routing on the tokens that need "
-         "computation by >= 0.5 nats at <= 35% of the dense model's counted MACs per forward pass; it routes "
-         ">= 40% of those tokens (random: 25%); the causal predictor agrees with top-k on >= 93% of tokens, and "
-         "routing by the predictor costs <= 0.15 nats. (It does not reach the dense model's loss at this budget.)")
+         "computation by >= 0.5 nats; it routes >= 40% of those tokens (random: 25%); the causal predictor agrees "
+         "with top-k on >= 93% of tokens, and routing by the predictor costs <= 0.15 nats. (It does not reach the "
+         "dense model's loss at this budget. The MACs it saves follow from the capacity: a unit test, reported here.)")
 GAIN = 0.5            # nats: learned routing better than random routing at the value tokens
-MAC_FRACTION = 0.35   # counted MACs of the routed forward pass / dense forward pass
 COVERAGE = 0.4        # fraction of value tokens routed (random routing: the capacity, 0.25)
 AGREEMENT = 0.93      # predictor vs top-k, over all tokens (always "not routed" would give 0.75)
 CAUSAL_SLACK = 0.15   # nats: value loss with the predictor routing minus with top-k routing
@@ -233,6 +232,7 @@ def evaluate(model, tokens, kind):
             predicted = info["pred_logits"] > 0
             out["predictor_agree"] = float((predicted == routed).float().mean())
             logits_c, _ = model(tokens[:64], causal=True)                       # predictor routes, causally
+            out["causal_routed_fraction"] = float(predicted[:64].float().mean())   # tokens it routes then
             out["causal_loss"], out["causal_acc"] = value_loss(logits_c, tokens[:64], kind[:64])
     counted = ops.measure(model, tokens[:1], events=False)                     # one sequence, counted
     out["macs"], out["seconds"] = counted.macs, counted.seconds
@@ -267,17 +267,17 @@ def check(out):
         "values_routed_learned": le["values_routed"],
         "values_routed_random": ra["values_routed"],
         "predictor_agreement": le["predictor_agree"],
+        "causal_routed_fraction": le["causal_routed_fraction"],          # reported: the capacity when sampling
         "causal_value_loss": le["causal_loss"],
     }
     measured["causal_minus_topk_loss"] = le["causal_loss"] - le["loss"]
     thresholds = {
         "learned_gain_over_random": f">= {GAIN}",
-        "mac_fraction_of_dense": f"<= {MAC_FRACTION}",
         "values_routed_learned": f">= {COVERAGE}",
         "predictor_agreement": f">= {AGREEMENT}",
         "causal_minus_topk_loss": f"<= {CAUSAL_SLACK}",
     }
-    holds = (measured["learned_gain_over_random"] >= GAIN and measured["mac_fraction_of_dense"] <= MAC_FRACTION
+    holds = (measured["learned_gain_over_random"] >= GAIN
              and measured["values_routed_learned"] >= COVERAGE and measured["predictor_agreement"] >= AGREEMENT
              and measured["causal_minus_topk_loss"] <= CAUSAL_SLACK)
     return measured, thresholds, holds
@@ -288,11 +288,11 @@ def claim_line(measured, holds):
     m = measured
     return (f"{LESSON_ID}: value-token loss dense {m['dense_value_loss']:.2f}, learned {m['learned_value_loss']:.2f}, "
             f"random {m['random_value_loss']:.2f} nats (learned beats random by {m['learned_gain_over_random']:.2f}, "
-            f">= {GAIN}); learned MoD does {m['mac_fraction_of_dense']:.0%} of the dense MACs (<= {MAC_FRACTION:.0%}); "
-            f"routes {m['values_routed_learned']:.0%} of the value tokens (>= {COVERAGE:.0%}; random "
+            f">= {GAIN}); routes {m['values_routed_learned']:.0%} of the value tokens (>= {COVERAGE:.0%}; random "
             f"{m['values_routed_random']:.0%}); predictor agrees with top-k on {m['predictor_agreement']:.1%} "
             f"(>= {AGREEMENT:.0%}), routing by it costs {m['causal_minus_topk_loss']:+.2f} nats "
-            f"(<= {CAUSAL_SLACK}) -> claim {'HOLDS' if holds else 'FAILS'}")
+            f"(<= {CAUSAL_SLACK}) and routes {m['causal_routed_fraction']:.0%} of the tokens (capacity 25%); "
+            f"{m['mac_fraction_of_dense']:.0%} of the dense MACs -> claim {'HOLDS' if holds else 'FAILS'}")
 
 
 def plot(out):

@@ -73,8 +73,9 @@ def wilson(k, n, z=1.96):
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _provenance():
-    """Commit (and whether the tree had changes), CPU, library versions, date: where a record came from."""
+def _provenance(lesson_id):
+    """Commit (and whether the files the lesson's numbers depend on differed from it), CPU, library
+    versions, date: where a record came from."""
     root = lessons.course_root()
 
     def git(*args):
@@ -91,7 +92,9 @@ def _provenance():
     except (OSError, StopIteration):
         pass
     import torch
-    return {"commit": git("rev-parse", "HEAD"), "uncommitted_changes": bool(git("status", "--porcelain")),
+    reference = lessons.get(lesson_id).path("reference")
+    science = [str(p) for p in [reference, *lessons.library_modules_used(reference)]]
+    return {"commit": git("rev-parse", "HEAD"), "uncommitted_changes": bool(git("status", "--porcelain", "--", *science)),
             "cpu": cpu, "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "cores": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
             "date": datetime.date.today().isoformat()}
@@ -117,7 +120,7 @@ def record_seeds(lesson_id, seeds, device=None, out_dir=None, progress=True, rec
     ref = lessons.load_reference(lesson_id)
     record = {"lesson": lesson_id, "claim": ref.CLAIM, "seeds": seeds, "runs": runs, "pooled": pooled,
               "threads": threads(), "device": str(get_device(device)),
-              "science_sha256": lessons.science_fingerprint(lesson_id), **_provenance()}
+              "science_sha256": lessons.science_fingerprint(lesson_id), **_provenance(lesson_id)}
     path = Path(records_dir or lessons.course_root() / "records") / f"{lesson_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1) + "\n")
