@@ -89,7 +89,7 @@ def test_training_learns_and_the_penalty_silences():
 def _fake_out(dense_acc=0.98, op_acc=0.98, op_ops=10_000.0, strong_acc=0.3, strong_ops=3_000.0):
     def r(acc, n):
         return {"accuracy": acc, "ops": n, "energy_nj": n * 1e-3}
-    return {"dense": r(dense_acc, 100_000.0),
+    return {"dense": dict(r(dense_acc, 100_000.0), zero_fraction=0.6, skippable_macs=50_000.0),
             "snn": [r(0.98, 17_000.0), r(op_acc, op_ops), r(0.9, 6_000.0), r(strong_acc, strong_ops)]}
 
 
