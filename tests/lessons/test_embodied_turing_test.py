@@ -73,9 +73,12 @@ def test_animal_varies_from_episode_to_episode_within_bounds():
     assert torch.equal(p, ref.animal_params(200, seed=0))
 
 
-def _fake_out(auc_A=0.99, auc_B=0.75, auc_avg=0.97, speed_A=0.16, speed_animal=0.12, gain=0.3):
+def _fake_out(auc_A=0.99, auc_B=0.75, auc_avg=0.97, speed_A=0.16, speed_animal=0.12, gain=0.3, auc_A_spread=0.97,
+              auc_self=0.5):
     return {("test", "A (task reward)"): {"auc": auc_A}, ("test", "B (imitation)"): {"auc": auc_B},
             ("test", "B, average stroke"): {"auc": auc_avg},
+            ("test", "A, with the animal's spread"): {"auc": auc_A_spread},
+            ("test", "animal, other episodes"): {"auc": auc_self},
             ("speed", "animal"): speed_animal, ("speed", "A (task reward)"): speed_A, ("speed", "B (imitation)"): 0.12,
             "speed_controller_only": 0.2, "speed_codesign": 0.2 * (1 + gain)}
 
@@ -86,6 +89,8 @@ def _fake_out(auc_A=0.99, auc_B=0.75, auc_avg=0.97, speed_A=0.16, speed_animal=0
     ({"auc_B": 0.85}, False),                 # the imitating swimmer is told apart too
     ({"auc_avg": 0.8}, False),                # the average stroke is hard to tell apart
     ({"speed_A": 0.11}, False),               # the task-trained swimmer is slower than the animal
+    ({"auc_A_spread": 0.8}, False),           # A was told apart only for being too regular
+    ({"auc_self": 0.7}, False),               # the judge tells the animal from itself: false positives
     ({"gain": -0.2}, True),                   # co-design is reported, not tested
 ])
 def test_claim_check_can_fail(change, holds):
