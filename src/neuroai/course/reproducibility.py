@@ -81,6 +81,23 @@ def _joint_threshold(name, thresholds):
     return "reported (no threshold)"
 
 
+def _known(lesson, seed):
+    """Why the claim is known to fail on this seed (the registry's known failures and CPU-dependent
+    seeds), or None."""
+    return dict(lesson.known_failures).get(seed) or dict(lesson.cpu_dependent).get(seed)
+
+
+def _known_lines(lesson, runs):
+    """For every seed of this build on which the claim fails, what the registry knows about it."""
+    lines = []
+    for r in runs:
+        if not r["holds"]:
+            why = _known(lesson, r["seed"])
+            lines += [f"**Seed {r['seed']} fails.** " + (f"A known failure: {why}." if why else
+                      "Not a known failure: the lesson's code or this machine changed its result."), ""]
+    return lines
+
+
 def recorded_run(lesson_id):
     """records/<id>.json, the lesson's recorded multi-seed run (`neuroai reproduce ID --seeds 0-9 --record`),
     with "current": whether the lesson's reference and library are the code that made it; or None."""
@@ -129,6 +146,8 @@ def reproducibility_markdown(records, bench=None, figures=None, recorded=None):
     `recorded` maps a lesson id to its recorded multi-seed run (recorded_run), if any."""
     figures = figures or {}
     recorded = recorded or {}
+    order = {lesson_id: i for i, lesson_id in enumerate(lessons.LESSONS)}          # by module, then registry
+    records = dict(sorted(records.items(), key=lambda item: (lessons.get(item[0]).module, order.get(item[0], 0))))
     seeds = max((len(r) for r in records.values()), default=0)
     lines = [
         "# Reproducibility",
@@ -150,7 +169,8 @@ def reproducibility_markdown(records, bench=None, figures=None, recorded=None):
     ]
     for lesson_id, runs in records.items():
         lesson = lessons.get(lesson_id)
-        verdicts = ", ".join(f"seed {r['seed']}: {_verdict(r['holds'])}" for r in runs)
+        verdicts = ", ".join(f"seed {r['seed']}: {_verdict(r['holds'])}"
+                             + (" (known)" if not r["holds"] and _known(lesson, r["seed"]) else "") for r in runs)
         times = ", ".join(f"{r['seconds']:.1f}" for r in runs)
         lines.append(f"| {{doc}}`{lesson_id} <{lesson_id}>` | {lesson.module} | {verdicts} | {times} "
                      f"| {lesson.budget_reproduce_s:g} |")
@@ -211,6 +231,7 @@ def reproducibility_markdown(records, bench=None, figures=None, recorded=None):
             "| device | | " + " | ".join(_cell(r["device"]) for r in runs) + " |",
             "",
             *recorded_run_markdown(lesson, recorded.get(lesson_id)),
+            *_known_lines(lesson, runs),
             "Printed by the check (seed 0):",
             "",
             "```text",
