@@ -2,6 +2,7 @@
 network (in a network namespace with no interfaces, where the machine allows one)."""
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -56,7 +57,7 @@ def test_claim_holds(lesson_id, seed):
 
 
 def test_the_claim_runs_offline():
-    if not OFFLINE and sys.platform == "linux" and __import__("os").geteuid() == 0:
+    if not OFFLINE and sys.platform == "linux" and os.geteuid() == 0:
         pytest.fail("running as root on Linux, but `unshare -n` failed: the claim checks ran with a network")
     if not OFFLINE:
         pytest.skip("needs `unshare -n` (root, Linux) to cut the network; the claim checks ran with it")

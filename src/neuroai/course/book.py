@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from neuroai.course import lessons
-from neuroai.course.reproducibility import write_reproducibility
+from neuroai.course.reproducibility import say, write_reproducibility
 
 # --- where things are -------------------------------------------------------------------------------
 
@@ -308,10 +308,6 @@ def build_html():
         raise RuntimeError("the built book loads files from other hosts, it must work offline: "
                            + "; ".join(f"{page}: {tags[0]}" for page, tags in sorted(found.items())))
     return index
-
-
-def say(msg):
-    print(f"[book] {msg}", flush=True)
 
 
 def cmd_book(args):

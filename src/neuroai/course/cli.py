@@ -13,7 +13,13 @@
     neuroai book build                           build the executed book (what `course.py book` runs)
 """
 import argparse
+import importlib
 import sys
+
+# command -> (module of neuroai.course, function): imported only when the command runs
+COMMANDS = {"reproduce": ("reproduce", "cmd_reproduce"), "sync": ("sync", "cmd_sync"),
+            "release": ("release", "cmd_release"), "grade": ("batch", "cmd_grade"),
+            "grade-one": ("batch", "cmd_grade_one"), "bench": ("bench", "cmd_bench"), "book": ("book", "cmd_book")}
 
 
 def main(argv=None):
@@ -79,31 +85,11 @@ def main(argv=None):
 
     args = parser.parse_args(argv)
     try:
-        if args.command == "reproduce":
-            from neuroai.course.reproduce import cmd_reproduce
-            return cmd_reproduce(args)
-        if args.command == "sync":
-            from neuroai.course import sync
-            return sync.cmd_sync(args)
-        if args.command == "release":
-            from neuroai.course import release
-            return release.cmd_release(args)
-        if args.command == "grade":
-            from neuroai.course import batch as grading
-            return grading.cmd_grade(args)
-        if args.command == "grade-one":
-            from neuroai.course import batch as grading
-            return grading.cmd_grade_one(args)
-        if args.command == "bench":
-            from neuroai.course import bench
-            return bench.cmd_bench(args)
-        if args.command == "book":
-            from neuroai.course import book
-            return book.cmd_book(args)
+        module, function = COMMANDS[args.command]
+        return getattr(importlib.import_module(f"neuroai.course.{module}"), function)(args)
     except (KeyError, FileNotFoundError, ValueError) as err:
         print(f"neuroai {args.command}: error: {err.args[0] if err.args else err}", file=sys.stderr)
         return 2
-    return 2
 
 
 if __name__ == "__main__":
