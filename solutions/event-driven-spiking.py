@@ -27,19 +27,23 @@ from neuroai import ops
 from neuroai.data import spike_pattern_task
 
 LESSON_ID = "event-driven-spiking"
-CLAIM = ("A spiking network trained with surrogate gradients and a light penalty on its operations "
-         "(lambda = 1) stays within 3 points of the accuracy of a dense network of the same width at "
-         "<= 1/5 of its counted synaptic operations; pushing sparsity further (lambda = 10) costs "
-         "accuracy: it loses >= 5 points against lambda = 1, with fewer operations.")
+CLAIM = ("On a spike-timing task below ceiling (timing jitter 2.5 steps; the dense twin reaches about 90%), a "
+         "spiking network trained with surrogate gradients and a light penalty on its operations (lambda = 1) "
+         "stays within 3 points of the accuracy of a dense network of the same width, trained as long, at "
+         "<= 1/5 of its counted synaptic operations; pushing sparsity further costs accuracy in a graded way: "
+         "at lambda = 4 it loses >= 5 points against lambda = 1 while staying >= 50% (chance 10%), with fewer "
+         "operations.")
 STEPS = 20                              # time steps of one input (T)
 N_IN, HIDDEN, N_CLASSES = 40, 64, 10
+JITTER = 2.5                            # spike-time jitter (steps) of the task: puts the dense twin below ceiling
 BETA = math.exp(-1 / 10)                # membrane decay per step: a time constant of 10 steps
 THRESHOLD = 1.0
 SLOPE = 10.0                            # steepness of the surrogate gradient
-PENALTIES = (0.0, 1.0, 3.0, 10.0)       # the sweep: weight lambda of the operations penalty
+PENALTIES = (0.0, 1.0, 2.0, 4.0, 8.0)   # the sweep: weight lambda of the operations penalty
 OPERATING = 1                           # index of the penalty the claim is checked at (lambda = 1)
+COSTLY = 3                              # index of the sparser arm whose cost the claim measures (lambda = 4)
 LR_SPIKING, LR_DENSE = 2e-2, 1e-2       # Adam learning rates, piloted for each network
-EPOCHS_SPIKING, EPOCHS_DENSE = 10, 20   # the dense network trains longer, to its ceiling
+EPOCHS_SPIKING, EPOCHS_DENSE = 20, 20   # the same training budget for both networks
 PJ_PER_MAC, PJ_PER_AC = 4.6, 0.9        # 32-bit float, 45 nm CMOS (Horowitz, 2014)
 
 
@@ -221,7 +225,8 @@ def evaluate(x, y, weights, spiking, timed=True):
 
 def run(seed=0, n_train=2048, n_test=1024, device="cpu", progress=True):
     """The whole experiment for one seed. Returns a dict of results for check and plot."""
-    x, y = spike_pattern_task(n_train + n_test, N_IN, N_CLASSES, STEPS, seed=seed, device=device)
+    x, y = spike_pattern_task(n_train + n_test, N_IN, N_CLASSES, STEPS, jitter=JITTER, seed=seed,
+                              device=device)
     x_train, y_train, x_test, y_test = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
     dense = train(x_train, y_train, (0.0,), False, seed, device=device, progress=progress)
     snn = train(x_train, y_train, PENALTIES, True, seed, device=device, progress=progress)
@@ -234,12 +239,13 @@ def run(seed=0, n_train=2048, n_test=1024, device="cpu", progress=True):
 
 
 # 7. The claim, measured: at the operating penalty the spiking network is about as accurate as the
-#    dense one for a fifth of the operations or less, and a stronger penalty trades accuracy away.
+#    dense one for a fifth of the operations or less, and a stronger penalty trades accuracy away
+#    gradually: the sparser arm (lambda = 4) is measurably worse and still far from chance.
 
 def check(out):
     """Compare the measurements with the claim's thresholds. Returns (measured, thresholds, holds)."""
     dense, snn = out["dense"], out["snn"]
-    op, strongest = snn[OPERATING], snn[-1]
+    op, costly = snn[OPERATING], snn[COSTLY]
     measured = {
         "dense_accuracy": dense["accuracy"],
         "snn_accuracy": op["accuracy"],
@@ -248,9 +254,14 @@ def check(out):
         "snn_ops_per_sample": op["ops"],
         "ops_ratio": op["ops"] / dense["ops"],
         "energy_ratio": op["energy_nj"] / dense["energy_nj"],
-        "strongest_penalty_accuracy": strongest["accuracy"],
-        "strongest_penalty_drop": op["accuracy"] - strongest["accuracy"],
-        "strongest_penalty_ops_ratio": strongest["ops"] / dense["ops"],
+        "costly_penalty_accuracy": costly["accuracy"],
+        "costly_penalty_drop": op["accuracy"] - costly["accuracy"],
+        "costly_penalty_ops_ratio": costly["ops"] / dense["ops"],
+        # reported, not thresholds: the rest of the trade-off curve
+        "unpenalized_accuracy": snn[0]["accuracy"],
+        "unpenalized_ops_ratio": snn[0]["ops"] / dense["ops"],
+        "strongest_penalty_accuracy": snn[-1]["accuracy"],
+        "strongest_penalty_ops_ratio": snn[-1]["ops"] / dense["ops"],
         # reported, not thresholds: the fairer control, a dense twin that skips its zeros
         "dense_zero_fraction": dense["zero_fraction"],
         "zero_skipping_dense_ops_ratio": (dense["ops"] - dense["skippable_macs"]) / dense["ops"],
@@ -258,12 +269,13 @@ def check(out):
     thresholds = {
         "accuracy_gap": "<= 0.03",
         "ops_ratio": "<= 0.2",
-        "strongest_penalty_drop": ">= 0.05",
-        "strongest_penalty_ops_ratio": "< ops_ratio",
+        "costly_penalty_drop": ">= 0.05",
+        "costly_penalty_accuracy": ">= 0.5",
+        "costly_penalty_ops_ratio": "< ops_ratio",
     }
     holds = (measured["accuracy_gap"] <= 0.03 and measured["ops_ratio"] <= 0.2
-             and measured["strongest_penalty_drop"] >= 0.05
-             and measured["strongest_penalty_ops_ratio"] < measured["ops_ratio"])
+             and measured["costly_penalty_drop"] >= 0.05 and measured["costly_penalty_accuracy"] >= 0.5
+             and measured["costly_penalty_ops_ratio"] < measured["ops_ratio"])
     return measured, thresholds, holds
 
 
@@ -273,8 +285,9 @@ def claim_line(measured, holds):
     return (f"{LESSON_ID}: dense {m['dense_accuracy']:.1%} at {m['dense_ops_per_sample']:,.0f} ops/sample; "
             f"spiking (lambda={PENALTIES[OPERATING]:g}) {m['snn_accuracy']:.1%} ({m['accuracy_gap'] * 100:.1f} points "
             f"below, <= 3) at {m['ops_ratio']:.3f} of the ops (<= 0.2), energy ratio {m['energy_ratio']:.3f}; "
-            f"lambda={PENALTIES[-1]:g}: {m['strongest_penalty_accuracy']:.1%} (drop {m['strongest_penalty_drop']:.1%}, "
-            f">= 5 points) at {m['strongest_penalty_ops_ratio']:.3f} of the ops; the dense twin's rates are "
+            f"lambda={PENALTIES[COSTLY]:g}: {m['costly_penalty_accuracy']:.1%} (>= 50%; drop "
+            f"{m['costly_penalty_drop'] * 100:.1f} points, >= 5) at {m['costly_penalty_ops_ratio']:.3f} of the ops; "
+            f"lambda={PENALTIES[-1]:g}: {m['strongest_penalty_accuracy']:.1%}; the dense twin's rates are "
             f"{m['dense_zero_fraction']:.0%} zeros, skipping them it would do {m['zero_skipping_dense_ops_ratio']:.2f} "
             f"of its ops -> claim {'HOLDS' if holds else 'FAILS'}")
 
@@ -290,13 +303,16 @@ def plot(out):
         ax.annotate(f"$\\lambda$={lam:g}", (r["ops"], r["accuracy"]), textcoords="offset points",
                     xytext=(5, -12), fontsize=8)
     ax.plot([dense["ops"]], [dense["accuracy"]], "s", color="C1", ms=8, label="dense, same width")
+    ax.plot([snn[COSTLY]["ops"]], [snn[COSTLY]["accuracy"]], "o", mfc="none", mec="C3", ms=12,
+            label=f"sparser arm of the claim ($\\lambda$={PENALTIES[COSTLY]:g})")
     ax.axvline(dense["ops"] / 5, color="gray", ls=":", lw=1, label="1/5 of the dense ops")
+    ax.axhline(1 / N_CLASSES, color="gray", ls="--", lw=1, label="chance")
     ax.set_xscale("log")
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("counted operations per sample (MACs + ACs)")
     ax.set_ylabel("test accuracy")
     ax.set_title("(a) accuracy against operations")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center right")
 
     ax = axes[1]
     op = snn[OPERATING]

@@ -103,7 +103,12 @@ LESSONS = {lesson.id: lesson for lesson in [
     Lesson("event-driven-spiking", 5,
            "Sparse event-driven computation: a spiking network against a dense one",
            "Zador, A., Fellous, J.-M., Sejnowski, T., et al. (2025). NeuroAI and Beyond: Bridging Between "
-           "Advances in Neuroscience and Artificial Intelligence. The NSF NeuroAI roadmap."),
+           "Advances in Neuroscience and Artificial Intelligence. The NSF NeuroAI roadmap.",
+           paper_result="The roadmap is a position paper: it names sparse event-driven computation as the "
+                        "brain's answer to AI's energy gap and reports no experiment or effect size. The "
+                        "course's brief set the target: a spiking network within a few points of a dense "
+                        "network's accuracy at <= 1/5 of its operations, with accuracy falling as sparsity "
+                        "is pushed further."),
     Lesson("mixture-of-depths", 5,
            "Mixture-of-Depths: a transformer learns which tokens to spend compute on",
            "Raposo, D., Ritter, S., Richards, B., Lillicrap, T., Humphreys, P. C., & Santoro, A. (2024). "
