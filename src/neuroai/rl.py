@@ -1,6 +1,6 @@
 """A small, readable reinforcement-learning kit for the course's gridworld lessons (CleanRL spirit).
 
-    agent = ActorCritic(obs_dim, n_actions)                     # an MLP policy and value function
+    agent = ActorCritic(obs_dim, n_actions, agents=4)           # 4 independent MLP policies and value functions
     batch = collect_episodes(env, agent, gen, device)           # whole episodes from a vector env
     adv, ret = gae(batch["rewards"], batch["values"], gamma, lam)   # advantages (Schulman et al. 2016)
     ppo_update(agent, optimizer, batch, adv, ret, gen)          # clipped PPO (Schulman et al. 2017)
@@ -8,26 +8,50 @@
 
 Episodes have a fixed length (as in neuroai.envs.KeyChainEnv), so a batch is a set of whole episodes
 with time first: tensors of shape (T, B, ...). All randomness comes from a torch.Generator.
+
+Several independent agents train side by side in one run, one set of weights each, as a batch: with
+`agents = A` the env's B copies are split into A equal groups (copy b belongs to agent b // (B / A)),
+and every agent learns from its own group only. Per-seed RL results vary a lot; a claim pooled over
+independent agents is steadier than one agent's curve, at little extra cost on a CPU.
 """
+import math
+
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 
-class ActorCritic(nn.Module):
-    """Policy logits and state value from two separate MLPs over the observation."""
+class AgentsLinear(nn.Module):
+    """`agents` independent linear layers side by side (nn.Linear's initialization for each):
+    x (..., agents, n, d_in) -> x W_a + b_a, shape (..., agents, n, d_out)."""
 
-    def __init__(self, obs_dim, n_actions, hidden=64):
+    def __init__(self, agents, d_in, d_out):
         super().__init__()
-        self.actor = nn.Sequential(nn.Linear(obs_dim, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-                                   nn.Linear(hidden, n_actions))
-        self.critic = nn.Sequential(nn.Linear(obs_dim, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-                                    nn.Linear(hidden, 1))
+        bound = 1 / math.sqrt(d_in)
+        self.weight = nn.Parameter(torch.empty(agents, d_in, d_out).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(agents, 1, d_out).uniform_(-bound, bound))
+
+    def forward(self, x):
+        return x @ self.weight + self.bias
+
+
+class ActorCritic(nn.Module):
+    """Policy logits and state value from two separate MLPs over the observation, for `agents`
+    independent agents (one set of weights each)."""
+
+    def __init__(self, obs_dim, n_actions, hidden=64, agents=1):
+        super().__init__()
+        self.agents = agents
+        self.actor = nn.Sequential(AgentsLinear(agents, obs_dim, hidden), nn.Tanh(),
+                                   AgentsLinear(agents, hidden, hidden), nn.Tanh(), AgentsLinear(agents, hidden, n_actions))
+        self.critic = nn.Sequential(AgentsLinear(agents, obs_dim, hidden), nn.Tanh(),
+                                    AgentsLinear(agents, hidden, hidden), nn.Tanh(), AgentsLinear(agents, hidden, 1))
 
     def forward(self, obs):
-        """obs (..., obs_dim) -> logits (..., n_actions), value (...)."""
-        return self.actor(obs), self.critic(obs).squeeze(-1)
+        """obs (..., B, obs_dim), row b seen by agent b // (B / agents) -> logits (..., B, n_actions), value (..., B)."""
+        x = obs.unflatten(-2, (self.agents, -1))                             # (..., A, B / A, obs_dim)
+        return self.actor(x).flatten(-3, -2), self.critic(x).flatten(-3, -1)
 
 
 def sample(logits, gen):
@@ -97,29 +121,43 @@ class PPOConfig:
     lam: float = 0.95
 
 
+def clip_grad_norm_per_agent(parameters, max_norm):
+    """nn.utils.clip_grad_norm_ for each agent on its own: every parameter's first dimension is the agent."""
+    grads = [p.grad for p in parameters if p.grad is not None]
+    norm = torch.stack([g.flatten(1).pow(2).sum(1) for g in grads]).sum(0).sqrt()       # (A,)
+    scale = (max_norm / (norm + 1e-6)).clamp(max=1.0)
+    for g in grads:
+        g.mul_(scale.view(-1, *[1] * (g.dim() - 1)))
+
+
 def ppo_update(agent, optimizer, batch, advantages, returns, gen, cfg=PPOConfig()):
-    """Clipped PPO on a batch of episodes: L = -min(rho A, clip(rho, 1 +- eps) A) + c_v (V - R)^2 - c_H H."""
-    obs = batch["obs"].flatten(0, 1)                          # (T*B, D)
-    actions = batch["actions"].flatten(0, 1)                  # (T*B,)
-    old_logp = batch["logprobs"].flatten(0, 1)
-    adv, ret = advantages.flatten(0, 1), returns.flatten(0, 1)
-    n = obs.shape[0]
+    """Clipped PPO on a batch of episodes: L = -min(rho A, clip(rho, 1 +- eps) A) + c_v (V - R)^2 - c_H H,
+    for each agent on its own episodes (the agents' losses are summed: their gradients do not mix)."""
+    A = agent.agents
+
+    def per_agent(x):                                         # (T, B, ...) -> (A, T * B / A, ...)
+        return x.unflatten(1, (A, -1)).transpose(0, 1).flatten(1, 2)
+
+    obs, actions, old_logp = per_agent(batch["obs"]), per_agent(batch["actions"]), per_agent(batch["logprobs"])
+    adv, ret = per_agent(advantages), per_agent(returns)      # (A, N)
+    n = obs.shape[1]
     for _ in range(cfg.epochs):
         order = torch.randperm(n, generator=gen).to(obs.device)
         for idx in order.chunk(cfg.minibatches):
-            logits, value = agent(obs[idx])
-            logp_all = torch.log_softmax(logits, -1)
-            logp = logp_all.gather(-1, actions[idx, None]).squeeze(-1)
-            ratio = torch.exp(logp - old_logp[idx])
-            a = adv[idx]
-            a = (a - a.mean()) / (a.std() + 1e-8)                              # normalized advantages
-            policy_loss = -torch.min(ratio * a, ratio.clamp(1 - cfg.clip, 1 + cfg.clip) * a).mean()
-            value_loss = ((value - ret[idx]) ** 2).mean()
-            entropy = -(logp_all.exp() * logp_all).sum(-1).mean()
-            loss = policy_loss + cfg.value * value_loss - cfg.entropy * entropy
+            logits, value = agent(obs[:, idx].flatten(0, 1))                   # (A * m, n_actions), (A * m,)
+            logits, value = logits.unflatten(0, (A, -1)), value.unflatten(0, (A, -1))
+            logp_all = torch.log_softmax(logits, -1)                           # (A, m, n_actions)
+            logp = logp_all.gather(-1, actions[:, idx, None]).squeeze(-1)      # (A, m)
+            ratio = torch.exp(logp - old_logp[:, idx])
+            a = adv[:, idx]
+            a = (a - a.mean(1, keepdim=True)) / (a.std(1, keepdim=True) + 1e-8)   # normalized advantages
+            policy_loss = -torch.min(ratio * a, ratio.clamp(1 - cfg.clip, 1 + cfg.clip) * a).mean(1)
+            value_loss = ((value - ret[:, idx]) ** 2).mean(1)
+            entropy = -(logp_all.exp() * logp_all).sum(-1).mean(1)
+            loss = (policy_loss + cfg.value * value_loss - cfg.entropy * entropy).sum()   # sum over agents
             optimizer.zero_grad()
             loss.backward()
-            nn.utils.clip_grad_norm_(agent.parameters(), cfg.max_grad_norm)
+            clip_grad_norm_per_agent(agent.parameters(), cfg.max_grad_norm)
             optimizer.step()
 
 
@@ -151,14 +189,16 @@ class EpisodeMemory:
 
 
 def success_rate(env, agent, gen, device="cpu", episodes=512, greedy=False):
-    """Fraction of `episodes` fresh episodes the agent completes (in batches of env.num_envs)."""
+    """Fraction of `episodes` fresh episodes each agent completes (in batches of env.num_envs, split
+    among the agents). Returns a float for one agent, a tensor (agents,) for several."""
     wins, n = 0, 0
     while n < episodes:
         batch = collect_episodes(env, agent, gen, device, greedy=greedy)
-        wins += int(batch["success"].sum())
-        n += batch["success"].numel()
-    return wins / n
+        wins = wins + batch["success"].unflatten(0, (agent.agents, -1)).float().sum(1)   # (A,)
+        n += batch["success"].numel() // agent.agents
+    rates = (wins / n).cpu()
+    return float(rates[0]) if agent.agents == 1 else rates
 
 
-__all__ = ["ActorCritic", "sample", "collect_episodes", "gae", "PPOConfig", "ppo_update", "EpisodeMemory",
+__all__ = ["AgentsLinear", "ActorCritic", "clip_grad_norm_per_agent", "sample", "collect_episodes", "gae", "PPOConfig", "ppo_update", "EpisodeMemory",
            "success_rate"]

@@ -13,17 +13,15 @@ DT = torch.float64
 
 # --- ConSpec (solutions/conspec.py) ---------------------------------------------------------------------
 
-def test_step_features_read_what_was_picked():
+def test_step_inputs_are_the_observation_and_the_action():
     env = KeyChainEnv(num_envs=4, keys=ref.KEYS, distractor_steps=ref.DISTRACTORS, apple_prob=1.0)
     obs, _ = env.reset(seed=0)
     obs = torch.as_tensor(obs)[None]                                          # (1, 4, D): a choice step
-    key = torch.as_tensor(env.key_slot[:, 0])[None]
-    x = ref.step_features(obs, key)
-    K = ref.KEYS
-    assert x.shape == (1, 4, 2 * K + 2 + ref.DISTRACTORS)
-    assert (x[0, :, -K - 1] == 1).all() and (x[0, :, -K:] == 0).all()   # the key of colour 0, no apple
-    x = ref.step_features(obs, (key + 1) % 3)
-    assert (x[0, :, -K - 1:] == 0).all()                                     # picked no key
+    actions = torch.tensor([[0, 1, 2, 1]])
+    x = ref.step_inputs(obs, actions)
+    assert x.shape == (1, 4, env.obs_dim + 3)
+    assert torch.equal(x[..., :env.obs_dim], obs)                             # nothing added, nothing hidden
+    assert torch.equal(x[0, :, env.obs_dim:].argmax(-1), actions[0]) and (x[..., env.obs_dim:].sum(-1) == 1).all()
 
 
 def test_prototype_scores_are_cosines_of_the_heads():
@@ -65,19 +63,21 @@ def test_intrinsic_reward_pays_once_at_the_onset():
     assert float(r[3, 0]) == 0.0                               # t = 3 is no longer the local maximum
 
 
-def _fake_out(success_conspec=0.95, success_ppo=0.1, auc_conspec=0.5, auc_ppo=0.1, precision=1.0, recall=0.67):
-    return {"conspec": {"success": success_conspec, "used": torch.ones(2), "curve": [auc_conspec] * 10},
-            "ppo": {"success": success_ppo, "curve": [auc_ppo] * 10}, "precision": precision, "recall": recall}
+def _fake_out(auc_conspec=(0.5, 0.4, 0.3, 0.3), auc_ppo=(0.2, 0.4, 0.1, 0.3), precision=0.95):
+    """What run() returns, made up: 4 agents per arm, flat learning curves of the given heights, and
+    prototypes whose matches are key pickups at the given rate."""
+    def arm(auc):
+        return {"curve": torch.tensor(auc).repeat(10, 1), "success": torch.tensor(auc),
+                "used": torch.ones(len(auc), 8)}
+    return {"conspec": arm(auc_conspec), "ppo": arm(auc_ppo), "fires_total": torch.full((4,), 100.0),
+            "fires_at_pickups": torch.full((4,), 100.0 * precision), "rooms_covered": [2, 1, 1, 0]}
 
 
 @pytest.mark.parametrize("change, holds", [
-    ({}, True),
-    ({"success_conspec": 0.3}, True),                          # ends barely better, but learned much faster
-    ({"auc_conspec": 0.1}, True),                              # learned no faster, but ends far better
-    ({"success_conspec": 0.3, "auc_conspec": 0.15}, False),    # neither better nor much faster
-    ({"success_ppo": 0.8, "auc_ppo": 0.45}, False),            # PPO learned it too, as fast
+    ({}, True),                                                # faster on the pool, precise prototypes
+    ({"auc_conspec": (0.2, 0.4, 0.1, 0.3)}, False),            # no faster than PPO: the mechanism did nothing
+    ({"auc_conspec": (0.9, 0.1, 0.1, 0.1)}, False),            # one lucky agent, the others slower
     ({"precision": 0.5}, False),                               # prototypes fire at other steps
-    ({"recall": 0.3}, False),                                  # prototypes cover one key only
 ])
 def test_claim_check_can_fail(change, holds):
     _, _, verdict = ref.check(_fake_out(**change))
@@ -85,9 +85,20 @@ def test_claim_check_can_fail(change, holds):
 
 
 def test_learning_curve_area_is_the_mean_success_over_training():
-    assert ref.learning_curve_area([0.0, 0.5, 1.0, 0.5]) == pytest.approx(0.5)
-    measured, _, _ = ref.check(_fake_out(auc_conspec=0.6, auc_ppo=0.2))
-    assert measured["auc_gap"] == pytest.approx(0.4) and measured["success_gap"] == pytest.approx(0.85)
+    assert torch.allclose(ref.learning_curve_area(torch.tensor([[0.0, 1.0], [0.5, 1.0], [1.0, 1.0], [0.5, 1.0]])),
+                          torch.tensor([0.5, 1.0]))
+    measured, _, _ = ref.check(_fake_out())
+    assert measured["auc_gap"] == pytest.approx(0.1) and measured["agents_faster"] == 2
+    assert measured["precision"] == pytest.approx(0.95) and measured["rooms_covered"] == 1.0
+
+
+def test_rooms_covered_counts_rooms_whose_pickups_are_caught():
+    pickup = torch.zeros(6, 4, dtype=torch.bool)               # 2 rooms of 3 steps, 4 episodes
+    pickup[0, :3] = pickup[3, 1:] = True
+    fires = torch.zeros(6, 4, 2, dtype=torch.bool)
+    fires[0, :2, 0] = True                                     # room 0: 2 of 3 pickups caught
+    fires[3, 1, 1] = fires[4, :, 1] = True                     # room 1: 1 of 3 (and misfires)
+    assert ref.rooms_covered(fires, pickup, 2, 3) == 1
 
 
 def test_a_short_run_trains_and_measures():

@@ -1,12 +1,14 @@
 """neuroai.envs and neuroai.rl, the course's reinforcement-learning kit: the key-chain environment follows
 its rules and the gymnasium vector API; GAE, the episode memory and the rollout collector compute what
 they say."""
+import copy
+
 import gymnasium
 import numpy as np
 import torch
 
 from neuroai.envs import KeyChainEnv
-from neuroai.rl import ActorCritic, EpisodeMemory, collect_episodes, gae, success_rate
+from neuroai.rl import ActorCritic, EpisodeMemory, collect_episodes, gae, ppo_update, success_rate
 
 
 # --- neuroai.envs.KeyChainEnv ---------------------------------------------------------------------------
@@ -111,3 +113,32 @@ def test_collect_episodes_shapes_and_repeatability():
     assert a["success"].shape == (8,) and a["success"].dtype == torch.bool
     assert torch.equal(a["actions"], b["actions"]) and torch.equal(a["rewards"], b["rewards"])
     assert 0.0 <= success_rate(env, agent, torch.Generator().manual_seed(0), episodes=16) <= 1.0
+
+
+def test_agents_train_side_by_side_without_mixing():
+    """Two agents in one ActorCritic: agent 0's update does not depend on agent 1's episodes (its own
+    advantages normalized, its own gradient clipped), and with one agent ppo_update is plain PPO."""
+    env = KeyChainEnv(num_envs=8, keys=2, distractor_steps=2)
+    torch.manual_seed(0)
+    agent = ActorCritic(env.obs_dim, 3, agents=2)
+    batch = collect_episodes(env, agent, torch.Generator().manual_seed(1))
+    adv, ret = gae(batch["rewards"], batch["values"])
+    start = copy.deepcopy(agent.state_dict())
+
+    def update(rewards_scale):
+        agent.load_state_dict(start)
+        opt = torch.optim.Adam(agent.parameters(), lr=1e-2)
+        a, r = adv.clone(), ret.clone()
+        a[:, 4:] *= rewards_scale                                # agent 1 owns env copies 4..7
+        r[:, 4:] *= rewards_scale
+        ppo_update(agent, opt, batch, a, r, torch.Generator().manual_seed(2))
+        return {k: v.clone() for k, v in agent.state_dict().items()}
+
+    one, other = update(1.0), update(-30.0)
+    for k in one:
+        assert torch.equal(one[k][0], other[k][0]), k            # agent 0 untouched by agent 1's data
+    assert any(not torch.equal(one[k][1], other[k][1]) for k in one)
+    logits, value = agent(batch["obs"])
+    assert logits.shape == (env.horizon, 8, 3) and value.shape == (env.horizon, 8)
+    rates = success_rate(env, agent, torch.Generator().manual_seed(0), episodes=16)
+    assert rates.shape == (2,) and ((rates >= 0) & (rates <= 1)).all()
