@@ -63,33 +63,56 @@ def test_intrinsic_reward_pays_once_at_the_onset():
     assert float(r[3, 0]) == 0.0                               # t = 3 is no longer the local maximum
 
 
-def _fake_out(auc_conspec=(0.5, 0.4, 0.3, 0.3), auc_ppo=(0.2, 0.4, 0.1, 0.3), precision=0.95):
-    """What run() returns, made up: 4 agents per arm, flat learning curves of the given heights, and
-    prototypes whose matches are key pickups at the given rate."""
+def _fake_out(auc_conspec=(0.5, 0.4, 0.3, 0.3), auc_ppo=(0.2, 0.4, 0.1, 0.3), detectors=3, shuffled_detectors=0):
+    """What run() returns, made up: 4 agents per arm with flat learning curves of the given heights; the
+    ConSpec agents use 4 prototypes in all, `detectors` of which match key pickups (9 of 10 matches), the
+    others at other steps (1 of 10); the shuffled-label twin uses 2, `shuffled_detectors` of them detectors."""
     def arm(auc):
-        return {"curve": torch.tensor(auc).repeat(10, 1), "success": torch.tensor(auc),
-                "used": torch.ones(len(auc), 8)}
-    return {"conspec": arm(auc_conspec), "ppo": arm(auc_ppo), "fires_total": torch.full((4,), 100.0),
-            "fires_at_pickups": torch.full((4,), 100.0 * precision), "rooms_covered": [2, 1, 1, 0]}
+        return {"curve": torch.tensor(auc).repeat(10, 1), "success": torch.tensor(auc)}
+
+    def prototypes(n_used, n_detectors):
+        used, hits = torch.zeros(4, 8), torch.zeros(4, 8)
+        for i in range(n_used):
+            used[i, 0] = 1.0
+            hits[i, 0] = 9.0 if i < n_detectors else 1.0
+        return {"used": used, "fires_each": torch.full((4, 8), 10.0) * used, "hits_each": hits}
+
+    out = {"conspec": arm(auc_conspec), "ppo": arm(auc_ppo), "shuffled": prototypes(2, shuffled_detectors),
+           "rooms_covered": [2, 1, 1, 0]}
+    mine = prototypes(4, detectors)
+    out["conspec"]["used"] = mine["used"]
+    out.update(fires_each=mine["fires_each"], hits_each=mine["hits_each"],
+               fires_total=mine["fires_each"].sum(1), fires_at_pickups=mine["hits_each"].sum(1))
+    return out
 
 
 @pytest.mark.parametrize("change, holds", [
-    ({}, True),                                                # faster on the pool, precise prototypes
-    ({"auc_conspec": (0.2, 0.4, 0.1, 0.3)}, False),            # no faster than PPO: the mechanism did nothing
-    ({"auc_conspec": (0.9, 0.1, 0.1, 0.1)}, False),            # one lucky agent, the others slower
-    ({"precision": 0.5}, False),                               # prototypes fire at other steps
+    ({}, True),                                                # mostly detectors; the shuffled twin none
+    ({"detectors": 2}, False),                                 # half of them fire elsewhere: not more than half
+    ({"detectors": 0}, False),                                 # prototypes fire at other steps
+    ({"shuffled_detectors": 1}, False),                        # the control finds pickups too: not the contrast
+    ({"auc_conspec": (0.2, 0.4, 0.1, 0.3)}, True),             # learning speed is reported, not claimed
 ])
 def test_claim_check_can_fail(change, holds):
     _, _, verdict = ref.check(_fake_out(**change))
     assert verdict is holds
 
 
+def test_no_used_prototype_is_no_detector():
+    out = _fake_out(detectors=0)
+    for key in ("fires_each", "hits_each"):
+        out[key] = torch.zeros(4, 8)
+    out["conspec"]["used"] = torch.zeros(4, 8)
+    measured, _, holds = ref.check(out)
+    assert measured["detector_share"] == 0.0 and holds is False
+
+
 def test_learning_curve_area_is_the_mean_success_over_training():
     assert torch.allclose(ref.learning_curve_area(torch.tensor([[0.0, 1.0], [0.5, 1.0], [1.0, 1.0], [0.5, 1.0]])),
                           torch.tensor([0.5, 1.0]))
     measured, _, _ = ref.check(_fake_out())
-    assert measured["auc_gap"] == pytest.approx(0.1) and measured["agents_faster"] == 2
-    assert measured["precision"] == pytest.approx(0.95) and measured["rooms_covered"] == 1.0
+    assert measured["auc_gap"] == pytest.approx(0.125) and measured["agents_faster"] == 2
+    assert measured["detector_share"] == pytest.approx(0.75) and measured["precision"] == pytest.approx(0.7)
 
 
 def test_rooms_covered_counts_rooms_whose_pickups_are_caught():

@@ -120,13 +120,10 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Richards, B. A. (2023). Contrastive Retrospection: honing in on critical steps for rapid "
            "learning and generalization in RL. NeurIPS 2023. arXiv:2210.05845.",
            kind="rl-or-physics",
-           known_failures=((1, "conspec seed 1: the claim FAILS as measured. Final success PPO + ConSpec 0.64 vs PPO "
-                               "0.63 (gap 0.01 < 0.25); mean success over training 0.44 vs 0.31 (gap 0.13 < 0.27, the "
-                               "threshold fixed on seeds 0-4); prototypes: 2 used, precision 1.00, recall 0.67 (these "
-                               "hold). On an AVX2-only AMD EPYC it fails too: 0.64 vs 0.43 (gap 0.21), area gap 0.14"),),
-           cpu_dependent=((0, "conspec seed 0 depends on the CPU: it HOLDS on the machine the lesson was built on "
-                              "(final success 0.95 vs 0.61, 2 prototypes, recall 0.67) and FAILS on an AVX2-only AMD "
-                              "EPYC (0.95 vs 0.34, area gap 0.16 < 0.27, 1 prototype, recall 0.33 < 0.6)"),)),
+           paper_result="The paper's multi-key-to-door tasks (official code: sunchipsster1/ConSpec): PPO alone fails "
+                        "more and more often as keys are added, while PPO + ConSpec learns them, and its prototypes "
+                        "pick out the key pickups. Here the prototypes are found (from raw observations and actions) "
+                        "but the learning speed-up is small: pooled area gap +0.00 to +0.10 over seeds 0-4 and 10-14."),
     Lesson("poyo", 5,
            "POYO: every spike a token, one decoder across recordings",
            "Azabou, M., Arora, V., Ganesh, V., Mao, X., Nachimuthu, S., Mendelson, M. J., Richards, B., Perich, M. G., "
