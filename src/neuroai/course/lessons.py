@@ -123,7 +123,7 @@ LESSONS = {lesson.id: lesson for lesson in [
            paper_result="The paper's multi-key-to-door tasks (official code: sunchipsster1/ConSpec): PPO alone fails "
                         "more and more often as keys are added, while PPO + ConSpec learns them, and its prototypes "
                         "pick out the key pickups. Here the prototypes are found (from raw observations and actions) "
-                        "but the learning speed-up is small: pooled area gap +0.00 to +0.10 over seeds 0-4 and 10-14."),
+                        "but the learning speed-up is small: pooled area gap -0.00 to +0.10 over seeds 0-4 and 15-19."),
     Lesson("poyo", 5,
            "POYO: every spike a token, one decoder across recordings",
            "Azabou, M., Arora, V., Ganesh, V., Mao, X., Nachimuthu, S., Mendelson, M. J., Richards, B., Perich, M. G., "
