@@ -285,7 +285,7 @@ def codesign_speed(candidates, seed, steps=150):
 
 # 7. The experiment.
 
-def run(seed=0, n_test=60, n_fit=40, steps=150, cem_iters=20, cem_pop=20, imitation_iters=14, imitation_pop=16,
+def run(seed=0, n_test=60, n_fit=40, steps=150, cem_iters=20, cem_pop=20, imitation_iters=28, imitation_pop=16,
         device="cpu", progress=True):
     """The whole experiment for one seed. Returns a dict of tensors and numbers for check and plot.
     (B's CEM is smaller than A's: each of its candidates swims 8 episodes, A's one.)"""
