@@ -424,7 +424,8 @@ def plot(out):
                         ms=6, label=f"judge: {view} features" if i == 1 else None)
     ax.axhline(0.5, color="gray", ls="--", lw=1)
     ax.axhspan(0.9, 1.02, color="C3", alpha=0.08)
-    ax.set_xticks(range(len(TESTED)), [n.replace(", ", ",\n") for n in TESTED], fontsize=7)
+    ax.set_xticks(range(len(TESTED)), ["A (task\nreward)", "B (imitation)", "B, average\nstroke", "A, animal's\nspread",
+                                       "animal, other\nepisodes"], fontsize=7)
     ax.set_ylim(0.3, 1.02)
     ax.set_ylabel("discriminator AUC (held out; 0.5 = chance)")
     ax.set_title("(a) the embodied Turing test, three judges")
