@@ -288,7 +288,8 @@ def codesign_speed(candidates, seed, steps=150):
 def run(seed=0, n_test=60, n_fit=40, steps=150, cem_iters=20, cem_pop=20, imitation_iters=28, imitation_pop=16,
         device="cpu", progress=True):
     """The whole experiment for one seed. Returns a dict of tensors and numbers for check and plot.
-    (B's CEM is smaller than A's: each of its candidates swims 8 episodes, A's one.)"""
+    (B's population is smaller than A's, as each of its candidates swims 8 episodes and A's one; its search
+    runs longer, 28 iterations: at 14 it stopped short of the animal's gait on fresh seeds.)"""
     out = {}
     # The animal: n_fit recorded episodes to learn from, n_test others for the test.
     animal = simulate(animal_params(n_fit + n_test, seed), steps, seed=10_000 * seed)   # (E, T + 1, 5)
