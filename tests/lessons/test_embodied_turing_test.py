@@ -2,6 +2,7 @@
 can fail. (The library it runs on, neuroai.sim and neuroai.turing, is tested in tests/library/.)"""
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -73,14 +74,50 @@ def test_animal_varies_from_episode_to_episode_within_bounds():
     assert torch.equal(p, ref.animal_params(200, seed=0))
 
 
+def test_held_out_features_read_a_known_recoil():
+    dt, T = 0.04, 201
+    t = torch.arange(T, dtype=F64) * dt
+    heading = 0.02 * t + 0.3 * torch.sin(2 * math.pi * 0.5 * t)                   # a slow turn and a 0.3 rad yaw
+    direction = torch.tensor([math.cos(0.7), math.sin(0.7)], dtype=F64)          # swimming at 0.7 rad
+    across = torch.tensor([-math.sin(0.7), math.cos(0.7)], dtype=F64)
+    xy = 0.1 * t[:, None] * direction + 0.05 * torch.sin(2 * math.pi * 0.5 * t)[:, None] * across
+    traj = torch.cat([xy, heading[:, None], torch.zeros(T, 2, dtype=F64)], 1)
+    H = ref.held_out_features(traj, dt, 100)
+    assert H.shape == (2, 2)
+
+    def residual_std(y):                    # std about a least-squares line, by numpy's polyfit
+        i = np.arange(len(y))
+        return float(np.std(y - np.polyval(np.polyfit(i, y, 1), i), ddof=1))
+    wave = torch.sin(2 * math.pi * 0.5 * t[:100]).numpy()                         # each window: the same 2 cycles
+    assert torch.allclose(H[:, 0], torch.full((2,), 0.3 * residual_std(wave), dtype=F64), atol=1e-9)   # turn removed
+    assert torch.allclose(H[:, 1], torch.full((2,), 0.05 * residual_std(wave), dtype=F64), atol=1e-4)  # across travel
+    assert 0.9 * 0.3 / math.sqrt(2) < H[0, 0] < 0.3 / math.sqrt(2)                # about a sine's std
+    straight = traj.clone()
+    straight[:, :3] = torch.cat([xy[:, :1] * 0, 0.1 * t[:, None], torch.zeros(T, 1, dtype=F64)], 1)
+    assert torch.allclose(ref.held_out_features(straight, dt, 100), torch.zeros(2, 2, dtype=F64), atol=1e-9)
+
+
+def test_b_objective_does_not_see_the_held_out_features():
+    qpos = ref.simulate(ref.animal_params(3, seed=0), 150, seed=0)
+    F_objective, _ = ref.features(qpos)                 # what imitation_score (Eq. 6) compares
+    F_judge, _ = ref.judge_features(qpos)
+    assert F_objective.shape[1] == 6 and F_judge.shape[1] == 8
+    assert torch.equal(F_judge[:, ref.OBJECTIVE], F_objective)
+    assert ref.VIEWS["held out"] == ref.HELD_OUT and ref.VERDICT_VIEW == "all"
+
+
 def _fake_out(auc_A=0.99, auc_B=0.75, auc_avg=0.97, speed_A=0.16, speed_animal=0.12, gain=0.3, auc_A_spread=0.97,
-              auc_self=0.5):
-    return {("test", "A (task reward)"): {"auc": auc_A}, ("test", "B (imitation)"): {"auc": auc_B},
-            ("test", "B, average stroke"): {"auc": auc_avg},
-            ("test", "A, with the animal's spread"): {"auc": auc_A_spread},
-            ("test", "animal, other episodes"): {"auc": auc_self},
-            ("speed", "animal"): speed_animal, ("speed", "A (task reward)"): speed_A, ("speed", "B (imitation)"): 0.12,
-            "speed_controller_only": 0.2, "speed_codesign": 0.2 * (1 + gain)}
+              auc_self=0.5, auc_B_held=0.6, auc_avg_held=0.95, auc_self_held=0.5, auc_B_objective=0.6):
+    aucs = {"A (task reward)": auc_A, "B (imitation)": auc_B, "B, average stroke": auc_avg,
+            "A, with the animal's spread": auc_A_spread, "animal, other episodes": auc_self}
+    held = {**aucs, "B (imitation)": auc_B_held, "B, average stroke": auc_avg_held, "animal, other episodes": auc_self_held}
+    out = {("test", name, "all"): {"auc": auc} for name, auc in aucs.items()}
+    out.update({("test", name, "held out"): {"auc": auc} for name, auc in held.items()})
+    out.update({("test", name, "objective"): {"auc": auc} for name, auc in aucs.items()})
+    out["test", "B (imitation)", "objective"] = {"auc": auc_B_objective}
+    return {**out, ("speed", "animal"): speed_animal, ("speed", "A (task reward)"): speed_A,
+            ("speed", "B (imitation)"): 0.12, "speed_controller_only": 0.2, "speed_codesign": 0.2 * (1 + gain),
+            "theta_C": torch.tensor([0.7, 0.5, 1.0, 0.5], dtype=F64)}
 
 
 @pytest.mark.parametrize("change, holds", [
@@ -91,8 +128,13 @@ def _fake_out(auc_A=0.99, auc_B=0.75, auc_avg=0.97, speed_A=0.16, speed_animal=0
     ({"speed_A": 0.11}, False),               # the task-trained swimmer is slower than the animal
     ({"auc_A_spread": 0.8}, False),           # A was told apart only for being too regular
     ({"auc_self": 0.7}, False),               # the judge tells the animal from itself: false positives
+    ({"auc_B_held": 0.85}, False),            # B matches its objective but not the held-out recoil
+    ({"auc_avg_held": 0.8}, False),           # the held-out features cannot even spot the average stroke
+    ({"auc_self_held": 0.7}, False),          # the held-out judge tells the animal from itself
+    ({"auc_B_objective": 0.95}, True),        # the objective-only judge is reported, not tested
     ({"gain": -0.2}, True),                   # co-design is reported, not tested
 ])
 def test_claim_check_can_fail(change, holds):
-    _, _, verdict = ref.check(_fake_out(**change))
+    measured, thresholds, verdict = ref.check(_fake_out(**change))
     assert verdict is holds
+    assert set(measured) == set(thresholds) and all(isinstance(v, float) for v in measured.values())

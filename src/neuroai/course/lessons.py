@@ -99,7 +99,17 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Zador, A., Escola, S., Richards, B., et al. (2023). Catalyzing next-generation Artificial "
            "Intelligence through NeuroAI. Nature Communications 14, 1597. arXiv:2210.08340 (Toward "
            "next-generation artificial intelligence: catalyzing the NeuroAI revolution).",
-           kind="rl-or-physics"),
+           kind="rl-or-physics",
+           known_failures=(
+               (5, "embodied-turing-test seed 5: the claim FAILS as measured. B's imitation search fails: B swims "
+                   "0.043 m/s (animal 0.138) and is told apart at once (AUC 0.99 with all 8 features, 0.90 on the "
+                   "held-out ones alone); every other part holds"),
+               (6, "embodied-turing-test seed 6: the claim FAILS as measured. The judge tells the animal from its own "
+                   "other episodes with AUC 0.654 (all features) and 0.668 (held-out ones), above 0.65: a false "
+                   "positive; B passes (0.56 all, 0.60 held out)"),
+               (8, "embodied-turing-test seed 8: the claim FAILS as measured. B's AUC with all 8 features is 0.83 "
+                   "(> 0.8; 0.80 on its objective's 6); on the held-out features alone B passes (0.57)"),
+           )),
     Lesson("event-driven-spiking", 5,
            "Sparse event-driven computation: a spiking network against a dense one",
            "Zador, A., Fellous, J.-M., Sejnowski, T., et al. (2025). NeuroAI and Beyond: Bridging Between "
