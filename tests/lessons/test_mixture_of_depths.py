@@ -87,11 +87,14 @@ def test_short_training_learns_the_checksum_densely():
     assert loss < 0.2 and acc > 0.95, (loss, acc)
 
 
-def _fake_out(gain=1.0, cover=0.7, agree=0.96, causal=0.0, macs=0.3):
+def _fake_out(gain=1.0, cover=0.7, agree=0.96, causal=0.0, macs=0.3, iso_loss=0.3):
     learned = {"loss": 0.5, "macs": macs * 1000, "values_routed": cover, "predictor_agree": agree,
                "causal_loss": 0.5 + causal, "causal_routed_fraction": 0.25}
-    return {"dense": {"loss": 0.01, "macs": 1000}, "learned": learned,
-            "random": {"loss": 0.5 + gain, "macs": macs * 1000, "values_routed": 0.25}}
+    iso_steps = round(ref.STEPS / macs)
+    return {"dense": {"loss": 0.01, "macs": 1000, "train_macs": 1000 * ref.STEPS}, "learned": learned,
+            "random": {"loss": 0.5 + gain, "macs": macs * 1000, "values_routed": 0.25},
+            "learned_iso": {"loss": iso_loss, "values_routed": cover, "train_macs": macs * 1000 * iso_steps},
+            "iso_steps": iso_steps}
 
 
 @pytest.mark.parametrize("change, holds", [
@@ -101,12 +104,24 @@ def _fake_out(gain=1.0, cover=0.7, agree=0.96, causal=0.0, macs=0.3):
     ({"agree": 0.9}, False),       # the predictor cannot stand in for top-k
     ({"causal": 0.3}, False),      # routing by the predictor hurts
     ({"macs": 0.5}, True),         # the MAC count is arithmetic (tested above), not part of the claim
+    ({"iso_loss": 1.5}, True),     # the isoFLOP comparison is reported (it does not reproduce), not claimed
+    ({"iso_loss": 0.0}, True),
 ])
 def test_claim_check_can_fail(change, holds):
     measured, _, verdict = ref.check(_fake_out(**change))
     assert verdict is holds
     assert all(isinstance(v, float) for v in measured.values())
     assert not math.isnan(measured["learned_gap_to_dense"])
+    assert abs(measured["iso_compute_ratio"] - 1) < 0.01
+    assert ("does not match dense" in ref.claim_line(measured, verdict)) is (measured["iso_gap_to_dense"] > ref.ISO_MATCH)
+
+
+def test_equal_compute_means_steps_over_the_counted_mac_fraction():
+    torch.manual_seed(0)
+    routed, dense = ref.forward_macs(ref.MoDTransformer("learned")), ref.forward_macs(ref.MoDTransformer("dense"))
+    iso_steps = round(ref.STEPS / (routed / dense))
+    assert iso_steps > 3 * ref.STEPS                                     # the MoD model gets > 3x the steps
+    assert abs(iso_steps * routed / (ref.STEPS * dense) - 1) < 1e-3     # for the same training MACs
 
 
 def test_a_mod_update_that_cuts_the_routers_gradient_loses_its_points():

@@ -123,7 +123,17 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Mixture-of-Depths: a transformer learns which tokens to spend compute on",
            "Raposo, D., Ritter, S., Richards, B., Lillicrap, T., Humphreys, P. C., & Santoro, A. (2024). "
            "Mixture-of-Depths: Dynamically allocating compute in transformer-based language models. "
-           "arXiv:2404.02258."),
+           "arXiv:2404.02258.",
+           known_failures=((7, "mixture-of-depths seed 7: the claim FAILS as measured. The router never learns to pick "
+                               "the value tokens: it routes 9% of them (>= 40% needed; random routing 25%) and learned "
+                               "routing loses to random routing by 0.21 nats (value loss 1.87 vs 1.65; >= 0.5 gain "
+                               "needed); the predictor agrees with top-k on 96.5% (this holds)"),
+                           (8, "mixture-of-depths seed 8: the claim FAILS as measured. Learned routing beats random "
+                               "routing by 0.31 nats (1.39 vs 1.70; >= 0.5 needed) and routes 29% of the value tokens "
+                               "(>= 40% needed); the predictor agrees with top-k on 96.6% (this holds)")),
+           paper_result="MoD at 12.5% capacity in every other block matches or beats the isoFLOP-optimal dense "
+                        "baseline at equal training FLOPs (60M-3B parameters) and is up to 50% faster to step when "
+                        "sampling; its causal predictor reaches ~99% accuracy."),
     Lesson("conspec", 2,
            "Contrastive retrospection: honing in on the critical steps",
            "Sun, C., Yang, W., Jiralerspong, T., Malenfant, D., Alsbury-Nealy, B., Bengio, Y., & "
