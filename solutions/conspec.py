@@ -39,9 +39,10 @@ APPLE_REWARD = 0.5    # an apple's reward; apples lie in a random slot at half o
 AGENTS = 4            # independent agents per arm, trained side by side
 N_ENVS = 32           # episodes per batch, per agent
 ITERATIONS = 100      # batches (PPO updates) per training run
+PPO_EPOCHS = 2        # PPO passes over each batch (neuroai.rl's default: 4)
 PROTOTYPES = 8        # M, the number of prototypes (8 in the paper)
-HIDDEN = 32           # width of each prototype's head g_i
-MEMORY = 16           # successful and failed episodes kept for the contrastive loss
+HIDDEN = 24           # width of each prototype's head g_i
+MEMORY = 12           # successful and failed episodes kept for the contrastive loss
 THRESHOLD = 0.6       # a prototype matches a step when its cosine score exceeds this
 PATIENCE = 5          # updates in a row a prototype must separate success from failure to be used
 DETECTORS = 0.5       # more than this share of the used prototypes must be key-pickup detectors ...
@@ -230,7 +231,7 @@ def train(seed=0, use_conspec=True, iterations=ITERATIONS, device="cpu", progres
     gen = torch.Generator().manual_seed(seed)
     env = make_env(agents * N_ENVS, distractors)
     agent = ActorCritic(env.obs_dim, 3, agents=agents).to(device)
-    ppo = PPOConfig()
+    ppo = PPOConfig(epochs=PPO_EPOCHS)
     optimizer = torch.optim.Adam(agent.parameters(), lr=ppo.lr, eps=1e-5)
     # ConSpec's learner for 2 A agents, batched: rows 0..A-1 are the agents' own; rows A..2A-1 are the control,
     # the same episodes with shuffled success labels (it pays no reward: nothing the agents do depends on it)
