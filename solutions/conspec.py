@@ -23,7 +23,8 @@ import torch
 from tqdm.auto import tqdm
 
 from neuroai.envs import KeyChainEnv
-from neuroai.rl import ActorCritic, EpisodeMemory, PPOConfig, collect_episodes, gae, ppo_update, success_rate
+from neuroai.rl import (ActorCritic, EpisodeMemory, PPOConfig, collect_episodes, gae, ppo_update, split_agents,
+                        success_rate)
 
 LESSON_ID = "conspec"
 CLAIM = ("On a 3-key chain task with noisy distractor rewards, ConSpec, seeing only each step's observation "
@@ -155,24 +156,19 @@ def new_prototypes(in_dim, gen, device="cpu"):
     return {k: v.to(device).requires_grad_() for k, v in params.items()}
 
 
-def per_agent(x, agents=AGENTS):
-    """(T, B, ...) with B = agents * n episodes, agent-major -> (agents, T, n, ...)."""
-    return x.unflatten(1, (agents, -1)).transpose(0, 1)
-
-
 def scores_of(x, heads):
     """Every agent's steps against its own prototypes: x (R, T, B, D), heads {W1 (R, M, H, D), ...} -> (R, T, B, M)."""
     return torch.vmap(prototype_scores)(x, heads["W1"], heads["W2"], heads["prototypes"])
 
 
-def contrast(heads, agents, xm, is_success, optimizer, frozen, steps=None):
+def contrast(heads, agents, xm, is_success, optimizer, frozen):
     """CONSPEC_STEPS Adam steps on the contrastive loss (Eq. 2) for the listed agents, each on its own
     memory xm[r] (T, 2 MEMORY, D + 3) with labels is_success (2 MEMORY,) bool; frozen (R, M) prototypes keep
     their weights. Returns (R, M) bool: which prototypes now separate successes from failures (mean best
     score above THRESHOLD in successes, and above the failures' by more than THRESHOLD)."""
     losses = torch.vmap(conspec_loss, in_dims=(0, None))
     stack = lambda: {k: torch.stack([heads[a][k] for a in agents]) for k in heads[agents[0]]}  # noqa: E731
-    for _ in range(CONSPEC_STEPS if steps is None else steps):
+    for _ in range(CONSPEC_STEPS):
         mine = stack()
         before = {k: v.detach().clone() for k, v in mine.items()}
         optimizer.zero_grad(set_to_none=True)                            # agents not listed: no step
@@ -245,7 +241,7 @@ def train(seed=0, use_conspec=True, iterations=ITERATIONS, device="cpu", progres
         curve.append(success.float().mean(1).cpu())
         rewards = batch["rewards"]                                              # (T, B)
         if use_conspec:
-            x = per_agent(step_inputs(batch["obs"], batch["actions"]), agents)  # (A, T, n, D + 3)
+            x = split_agents(step_inputs(batch["obs"], batch["actions"]), agents)  # (A, T, n, D + 3)
             with torch.no_grad():
                 stacked = {k: torch.stack([h[k] for h in conspec["heads"][:agents]]) for k in conspec["heads"][0]}
                 s = scores_of(x, stacked).transpose(0, 1).flatten(1, 2)          # (T, B, M)
@@ -287,6 +283,16 @@ def prototype_firing(params, used, obs, actions, threshold=THRESHOLD):
     return fires & used.bool()
 
 
+def judge_prototypes(params, used, ep):
+    """Where each agent's used prototypes match in the random-policy episodes ep, and how often at key
+    pickups. params {k: (A, M, ...)}, used (A, M). Returns fires (A, T, B, M) bool and the counts per
+    prototype {"used" (A, M), "fires_each" (A, M), "hits_each" (A, M)} that detector_share reads."""
+    fires = torch.stack([prototype_firing({k: v[a].cpu() for k, v in params.items()}, used[a].cpu(),
+                                          ep["obs"], ep["actions"]) for a in range(len(used))])   # (A, T, B, M)
+    return fires, {"used": used.cpu(), "fires_each": fires.sum((1, 2)).float(),
+                   "hits_each": (fires & ep["pickup"][None, ..., None]).sum((1, 2)).float()}
+
+
 def run(seed=0, device="cpu", progress=True, iterations=ITERATIONS, distractors=DISTRACTORS, agents=AGENTS):
     """The whole experiment for one seed: train both arms, evaluate every agent on fresh episodes, and find
     where each ConSpec agent's prototypes fire in episodes of a random policy. Returns a dict for check
@@ -303,21 +309,10 @@ def run(seed=0, device="cpu", progress=True, iterations=ITERATIONS, distractors=
     gen = torch.Generator().manual_seed(20_000 + seed)
     env = make_env(256, distractors)
     ep = random_episodes(env, gen)
-    fires = torch.stack([prototype_firing({k: v[a].cpu() for k, v in cs["params"].items()}, cs["used"][a].cpu(),
-                                          ep["obs"], ep["actions"]) for a in range(agents)])   # (A, T, B, M)
-    anyfire = fires.any(-1)                                                    # (A, T, B)
-    out["fires_total"] = fires.sum((1, 2, 3)).float()                          # (A,) fires of used prototypes
-    out["fires_at_pickups"] = (fires & ep["pickup"][None, ..., None]).sum((1, 2, 3)).float()
-    out["pickups_caught"] = (anyfire & ep["pickup"]).sum((1, 2)).float()       # (A,)
-    out["fires_each"] = fires.sum((1, 2)).float()                              # (A, M) per prototype
-    out["hits_each"] = (fires & ep["pickup"][None, ..., None]).sum((1, 2)).float()
-    out["pickups"] = float(ep["pickup"].sum())
+    fires, counts = judge_prototypes(cs["params"], cs["used"], ep)
+    out["fires_each"], out["hits_each"] = counts["fires_each"], counts["hits_each"]
     out["rooms_covered"] = [rooms_covered(fires[a], ep["pickup"], KEYS, env.room_len) for a in range(agents)]
-    sh = cs["shuffled"]                                                        # the control's prototypes
-    f = torch.stack([prototype_firing({k: v[a].cpu() for k, v in sh["params"].items()}, sh["used"][a].cpu(),
-                                      ep["obs"], ep["actions"]) for a in range(agents)])         # (A, T, B, M)
-    out["shuffled"] = {"used": sh["used"].cpu(), "fires_each": f.sum((1, 2)).float(),
-                       "hits_each": (f & ep["pickup"][None, ..., None]).sum((1, 2)).float()}
+    _, out["shuffled"] = judge_prototypes(cs["shuffled"]["params"], cs["shuffled"]["used"], ep)   # the control
     out["random_episodes"] = ep
     out["fires"] = fires
     out["key_steps"] = env.key_steps()
@@ -358,10 +353,10 @@ def detector_share(used, fires_each, hits_each):
 def check(out):
     """Compare the measurements with the claim's thresholds. Returns (measured, thresholds, holds)."""
     auc_cs, auc_ppo = learning_curve_area(out["conspec"]["curve"]), learning_curve_area(out["ppo"]["curve"])
-    fires_total = float(out["fires_total"].sum())
+    fires_total = float(out["fires_each"].sum())
     ratio = lambda hits, total: hits / total if total else 0.0               # noqa: E731  (no match: 0)
     measured = {
-        "precision": ratio(float(out["fires_at_pickups"].sum()), fires_total),
+        "precision": ratio(float(out["hits_each"].sum()), fires_total),
         "prototypes_used": float(out["conspec"]["used"].sum(1).float().mean()),
         "rooms_covered": float(torch.as_tensor(out["rooms_covered"], dtype=torch.float32).mean()),
         "detector_share": detector_share(out["conspec"]["used"], out["fires_each"], out["hits_each"]),

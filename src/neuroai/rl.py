@@ -121,6 +121,12 @@ class PPOConfig:
     lam: float = 0.95
 
 
+def split_agents(x, agents):
+    """(T, B, ...) with the B env copies agent-major (copy b belongs to agent b // (B / agents))
+    -> (agents, T, B / agents, ...): each agent's own episodes."""
+    return x.unflatten(1, (agents, -1)).transpose(0, 1)
+
+
 def clip_grad_norm_per_agent(parameters, max_norm):
     """nn.utils.clip_grad_norm_ for each agent on its own: every parameter's first dimension is the agent."""
     grads = [p.grad for p in parameters if p.grad is not None]
@@ -134,10 +140,7 @@ def ppo_update(agent, optimizer, batch, advantages, returns, gen, cfg=PPOConfig(
     """Clipped PPO on a batch of episodes: L = -min(rho A, clip(rho, 1 +- eps) A) + c_v (V - R)^2 - c_H H,
     for each agent on its own episodes (the agents' losses are summed: their gradients do not mix)."""
     A = agent.agents
-
-    def per_agent(x):                                         # (T, B, ...) -> (A, T * B / A, ...)
-        return x.unflatten(1, (A, -1)).transpose(0, 1).flatten(1, 2)
-
+    per_agent = lambda x: split_agents(x, A).flatten(1, 2)   # noqa: E731  (T, B, ...) -> (A, T * B / A, ...)
     obs, actions, old_logp = per_agent(batch["obs"]), per_agent(batch["actions"]), per_agent(batch["logprobs"])
     adv, ret = per_agent(advantages), per_agent(returns)      # (A, N)
     n = obs.shape[1]
@@ -200,5 +203,5 @@ def success_rate(env, agent, gen, device="cpu", episodes=512, greedy=False):
     return float(rates[0]) if agent.agents == 1 else rates
 
 
-__all__ = ["AgentsLinear", "ActorCritic", "clip_grad_norm_per_agent", "sample", "collect_episodes", "gae", "PPOConfig", "ppo_update", "EpisodeMemory",
-           "success_rate"]
+__all__ = ["AgentsLinear", "ActorCritic", "split_agents", "clip_grad_norm_per_agent", "sample", "collect_episodes",
+           "gae", "PPOConfig", "ppo_update", "EpisodeMemory", "success_rate"]

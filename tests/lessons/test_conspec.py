@@ -81,8 +81,7 @@ def _fake_out(auc_conspec=(0.5, 0.4, 0.3, 0.3), auc_ppo=(0.2, 0.4, 0.1, 0.3), de
            "rooms_covered": [2, 1, 1, 0]}
     mine = prototypes(4, detectors)
     out["conspec"]["used"] = mine["used"]
-    out.update(fires_each=mine["fires_each"], hits_each=mine["hits_each"],
-               fires_total=mine["fires_each"].sum(1), fires_at_pickups=mine["hits_each"].sum(1))
+    out.update(fires_each=mine["fires_each"], hits_each=mine["hits_each"])
     return out
 
 

@@ -117,7 +117,7 @@ def test_collect_episodes_shapes_and_repeatability():
 
 def test_agents_train_side_by_side_without_mixing():
     """Two agents in one ActorCritic: agent 0's update does not depend on agent 1's episodes (its own
-    advantages normalized, its own gradient clipped), and with one agent ppo_update is plain PPO."""
+    advantages normalized, its own gradient clipped)."""
     env = KeyChainEnv(num_envs=8, keys=2, distractor_steps=2)
     torch.manual_seed(0)
     agent = ActorCritic(env.obs_dim, 3, agents=2)
