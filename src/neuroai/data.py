@@ -58,3 +58,43 @@ def spike_pattern_task(n_samples, n_inputs=40, n_classes=10, steps=40, jitter=1.
     n, d = keep.nonzero(as_tuple=True)
     x[n, t[n, d], d] = 1.0
     return x.to(device), y.to(device)
+
+
+def digits(test_fraction=0.25, seed=0, device="cpu", dtype=torch.float32):
+    """Real handwritten digits: the 1,797 8x8 images of scikit-learn's `load_digits` (the UCI
+    "Optical Recognition of Handwritten Digits" test set, 43 writers), which ship inside the
+    scikit-learn package, so nothing is downloaded.
+
+    Pixels (0..16 ink counts) are scaled to [0, 1]. The images are shuffled with `seed` and split,
+    stratified by class, into a training and a test set (test_fraction of each class held out), so
+    every class keeps its share in both. The split depends on `seed` only.
+
+    Returns (x_train, y_train, x_test, y_test): x of shape (n, 64) in [0, 1], y of shape (n,) int64
+    labels 0..9. About 1,347 training and 450 test images with the default test_fraction.
+    """
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as err:                                                    # pragma: no cover
+        raise ImportError("neuroai.data.digits needs scikit-learn, which ships the digit images: "
+                          "pip install scikit-learn (the course's requirements.txt pins it)") from err
+    raw = load_digits()
+    x = torch.as_tensor(raw.data, dtype=torch.float64) / 16.0                     # (1797, 64) in [0, 1]
+    y = torch.as_tensor(raw.target, dtype=torch.long)                             # (1797,)
+    gen = torch.Generator().manual_seed(seed)
+    train_idx, test_idx = [], []
+    for c in range(10):                                                           # stratified split
+        members = (y == c).nonzero().squeeze(1)
+        members = members[torch.randperm(len(members), generator=gen)]
+        n_test = round(test_fraction * len(members))
+        test_idx.append(members[:n_test])
+        train_idx.append(members[n_test:])
+    train_idx, test_idx = torch.cat(train_idx), torch.cat(test_idx)
+    train_idx = train_idx[torch.randperm(len(train_idx), generator=gen)]          # classes interleaved
+    test_idx = test_idx[torch.randperm(len(test_idx), generator=gen)]
+
+    def put(t, to_dtype=None):
+        return t.to(device=device, dtype=to_dtype) if to_dtype is not None else t.to(device)
+
+    return put(x[train_idx], dtype), put(y[train_idx]), put(x[test_idx], dtype), put(y[test_idx])

@@ -43,3 +43,20 @@ def test_one_setting_for_threads_and_device(monkeypatch):
                 configure()
     finally:
         torch.set_num_threads(before)
+
+
+def test_real_digits_are_split_by_class_and_seeded():
+    from neuroai.data import digits
+    xtr, ytr, xte, yte = digits(seed=0)
+    assert xtr.shape[1] == xte.shape[1] == 64 and len(xtr) + len(xte) == 1797
+    assert xtr.dtype == torch.float32 and 0 <= float(xtr.min()) and float(xtr.max()) <= 1
+    assert abs(len(xte) / 1797 - 0.25) < 0.01
+    counts = torch.bincount(yte, minlength=10).float() / torch.bincount(ytr, minlength=10).float()
+    assert float(counts.min()) > 0.28 and float(counts.max()) < 0.39          # each class held out alike
+    train_rows = {tuple(r) for r in xtr.tolist()}
+    assert sum(tuple(r) in train_rows for r in xte.tolist()) < 5              # (a few images are duplicates)
+    again = digits(seed=0)
+    other = digits(seed=1)
+    assert torch.equal(again[0], xtr) and torch.equal(again[3], yte) and not torch.equal(other[0], xtr)
+    with pytest.raises(ValueError, match="test_fraction"):
+        digits(test_fraction=1.5)
