@@ -108,8 +108,9 @@ def tokenize_spikes(times, units, n_units, t0, t1):
 
 # 3. Time as a rotation (Eq. 2). Split a head's vector into pairs (x_2j, x_2j+1) and turn pair j by the
 #    angle omega_j t. The frequencies omega_j = 2 pi / T_j have periods T_j log-spaced between T_MIN and
-#    T_MAX, so some pairs resolve milliseconds and others seconds; as in POYO, only the first half of the
-#    pairs turn (omega_j = 0 for the rest), leaving room for content that does not depend on time.
+#    T_MAX, so some pairs resolve milliseconds and others seconds. POYO turns only the first half of the
+#    pairs (omega_j = 0 for the rest, room for content that does not depend on time); with our heads of
+#    16 dimensions that leaves 4 frequencies, too few (measured in the chapter), so every pair turns here.
 
 def rotary_frequencies(head_dim, t_min=T_MIN, t_max=T_MAX):
     """omega (head_dim // 2,): 2 pi / period for every pair of a head's dimensions, periods log-spaced in
