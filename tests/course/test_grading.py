@@ -87,6 +87,31 @@ def timeout_of(batch):
 
 
 CORPUS = "corpus"     # the adversarial corpus, graded as its own batch (on ROBUSTNESS_LESSON)
+HOST_SECRET = "HOST-SECRET-9c2e"   # the first line of a file outside the submissions folder
+
+
+def not_regular_files(folder, lesson_id, full):
+    """Submissions that are not regular files inside the folder: symlinks to a host file, to the
+    instructor notebook, to another student's submission, to /dev/zero and to the folder itself; a
+    student folder that is a symlink; a named pipe. Each must get 0 and its own status, read nothing, and
+    leave the others graded (the pipe would hang a reader, /dev/zero would fill its memory)."""
+    host = folder.parent / f"host-file-{folder.name}.ipynb"
+    host.write_text(HOST_SECRET + "\n")
+    zero = {k: 0 for k in full}
+    links = {"link_to_host_file": host, "link_to_instructor": lessons.get(lesson_id).path("source"),
+             "link_to_classmate": folder / "instructor.ipynb", "link_to_dev_zero": Path("/dev/zero"),
+             "link_to_folder": folder}
+    out = {}
+    for student, target in links.items():
+        (folder / f"{student}.ipynb").symlink_to(target)
+        out[student] = (None, zero, [HOST_SECRET], "could not read the file")
+    (folder / "linked_folder").symlink_to(folder.parent / "elsewhere", target_is_directory=True)
+    (folder.parent / "elsewhere").mkdir(exist_ok=True)
+    (folder.parent / "elsewhere" / f"{lesson_id}.ipynb").write_text(lessons.get(lesson_id).path("source").read_text())
+    out["linked_folder"] = (None, zero, [], "could not read the file")
+    os.mkfifo(folder / "named_pipe.ipynb")
+    out["named_pipe"] = (None, zero, [], "could not read the file")
+    return out
 
 
 @pytest.fixture(scope="module", params=[*LESSON_IDS, CORPUS])
@@ -98,6 +123,8 @@ def graded(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"submissions-{batch}")
     expected = cases(lesson_id, corpus=batch == CORPUS)
     write(folder, lesson_id, expected)
+    if batch == CORPUS:
+        expected.update(not_regular_files(folder, lesson_id, points(lesson_id)))
     out = folder.parent / f"graded-{batch}"
     done = grade(folder, out, "--lesson", lesson_id, timeout=timeout_of(batch))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -174,7 +201,7 @@ def test_a_killed_run_resumes_without_lost_or_doubled_grades(tmp_path):
     folder.mkdir()
     write(folder, lesson_id, entries)
     proc = subprocess.Popen([sys.executable, "-m", "neuroai.course", "grade", str(folder), "--out", str(out), "--lesson",
-                             lesson_id, "--jobs", "1", "--no-progress"], cwd=ROOT, env=ENV,
+                             lesson_id, "--jobs", "1", "--timeout", "5", "--no-progress"], cwd=ROOT, env=ENV,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 300
     while time.time() < deadline and len(list((out / "store").glob("*.json"))) < 2:
@@ -183,7 +210,7 @@ def test_a_killed_run_resumes_without_lost_or_doubled_grades(tmp_path):
     proc.wait()
     stored = len(list((out / "store").glob("*.json")))
     assert 2 <= stored < 6 and not (out / "grades.csv").exists()
-    done = grade(folder, out, "--lesson", lesson_id)
+    done = grade(folder, out, "--lesson", lesson_id)             # the same limits (5 s per cell): resumed
     assert done.returncode == 0, done.stderr
     got = rows(out)
     assert sorted(got) == sorted(entries)                          # every student once
@@ -227,3 +254,34 @@ def test_grading_benchmark_agrees_with_plain_nbgrader(tmp_path):
     assert result["submissions"] == 3 and result["graded_by_nbgrader"] == 3 and result["scores_agree"]
     assert result["nbgrader_seconds"] > 0 and result["neuroai_seconds"] > 0
     assert "Speed-up" in (tmp_path / "grading.md").read_text()
+
+
+def test_nothing_outside_the_folder_is_read(graded):
+    lesson_id, expected, _, out, got_rows, _ = graded
+    if "link_to_host_file" not in expected:
+        pytest.skip("the not-regular-file cases are in the corpus batch")
+    for name in ("grades.csv", "grading.log"):
+        assert HOST_SECRET not in (out / name).read_text(), name
+    assert float(got_rows["link_to_instructor"]["total"]) == 0 and float(got_rows["instructor"]["total"]) > 0
+
+
+def test_one_notebook_of_another_lesson_does_not_decide_the_batch(tmp_path):
+    from neuroai.course import batch
+    other = next(i for i in LESSON_IDS if i != ROBUSTNESS_LESSON)
+    for n in range(3):
+        (tmp_path / f"s{n}.ipynb").write_text(lessons.get(ROBUSTNESS_LESSON).path("student").read_text())
+    (tmp_path / "odd.ipynb").write_text(lessons.get(other).path("student").read_text())
+    assert batch._infer_lesson(batch.find_submissions(tmp_path), tmp_path) == ROBUSTNESS_LESSON
+    (tmp_path / "odd2.ipynb").write_text(lessons.get(other).path("student").read_text())
+    (tmp_path / "odd3.ipynb").write_text(lessons.get(other).path("student").read_text())
+    with pytest.raises(ValueError, match="different lessons"):         # 3 against 3: the instructor decides
+        batch._infer_lesson(batch.find_submissions(tmp_path), tmp_path)
+
+
+def test_a_grade_is_reused_only_under_the_same_limits(tmp_path):
+    from neuroai.course import batch
+    from neuroai.course.protocol import Settings
+    plan = {"version": "v1"}
+    short, long = batch._store_path(tmp_path, plan, b"nb", Settings(cell_seconds=1)), \
+        batch._store_path(tmp_path, plan, b"nb", Settings(cell_seconds=60))
+    assert short != long and short == batch._store_path(tmp_path, plan, b"nb", Settings(cell_seconds=1))

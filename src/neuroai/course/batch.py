@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -24,7 +25,7 @@ from pathlib import Path
 import nbformat
 
 from neuroai.course import lessons, sandbox
-from neuroai.course.protocol import Settings, grading_plan, grade_submission, read_submission
+from neuroai.course.protocol import MAX_SUBMISSION_BYTES, Settings, grading_plan, grade_submission, read_submission
 from neuroai.course.release import _course_folder, _nbgrader, _nbgrader_meta
 
 
@@ -42,7 +43,9 @@ def _student_id(name):
 
 
 def find_submissions(folder, lesson_id=None):
-    """{student: notebook path} from FOLDER/STUDENT.ipynb or FOLDER/STUDENT/*.ipynb."""
+    """{student: notebook path} from FOLDER/STUDENT.ipynb or FOLDER/STUDENT/*.ipynb. Every entry is
+    listed, symlinks and other non-regular files too, so that each is reported for its student alone;
+    read_regular() refuses to read them. A student folder that is a symlink is not looked into."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"submissions folder {folder} does not exist")
@@ -55,8 +58,10 @@ def find_submissions(folder, lesson_id=None):
         found[student] = notebook
 
     for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix == ".ipynb":
-            add(path.stem, path)
+        if path.suffix == ".ipynb" and (path.is_symlink() or not path.is_dir()):
+            add(path.stem, path)                                     # a file, or something posing as one
+        elif path.is_symlink():
+            add(path.name, path)                                     # a linked folder: reported, not read
         elif path.is_dir() and not path.name.startswith("."):
             notebooks = sorted(path.glob("*.ipynb")) or sorted(path.glob("*/*.ipynb"))  # nbgrader's submitted/
             preferred = [p for p in notebooks if lesson_id and p.stem == lesson_id]
@@ -67,16 +72,49 @@ def find_submissions(folder, lesson_id=None):
     return found
 
 
-def _infer_lesson(submissions):
+def read_regular(path, folder, limit):
+    """The bytes of a submission, read only if it is a regular file inside `folder` reached through no
+    symlink: a symlink (to a host file, another student's work, the instructor notebook), a named pipe
+    or a device is refused without being opened for reading. Raises OSError with the reason."""
+    path, folder = Path(path), Path(folder)
+    rel = path.relative_to(folder)
+    for k in range(1, len(rel.parts) + 1):                          # no link on the way, the file included
+        if (folder / Path(*rel.parts[:k])).is_symlink():
+            raise OSError("it is a symlink, not a regular file (only regular files are graded)")
+    info = path.lstat()
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError("it is not a regular file (a pipe, device or folder is not a submission)")
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):                   # swapped since the check
+            raise OSError("it is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+    finally:
+        os.close(fd)
+    return data
+
+
+def _infer_lesson(submissions, folder):
+    """The lesson most submissions are (by file name, else by the notebook's metadata). One student's
+    notebook of another lesson does not decide for the batch: a strict majority of the submissions that
+    name a lesson must name the same one, else the instructor is asked for --lesson."""
+    votes = {}
     for path in submissions.values():
-        if path.stem in lessons.LESSONS:
-            return path.stem
-        try:
-            lesson_id = json.loads(path.read_text()).get("metadata", {}).get("neuroai", {}).get("lesson")
-        except (ValueError, OSError, AttributeError):
-            continue
-        if lesson_id in lessons.LESSONS:
-            return lesson_id
+        lesson_id = path.stem if path.stem in lessons.LESSONS else None
+        if lesson_id is None:
+            try:
+                meta = json.loads(read_regular(path, folder, MAX_SUBMISSION_BYTES)).get("metadata", {})
+                lesson_id = meta.get("neuroai", {}).get("lesson")
+            except (ValueError, OSError, AttributeError, TypeError):
+                continue
+        if isinstance(lesson_id, str) and lesson_id in lessons.LESSONS:
+            votes[lesson_id] = votes.get(lesson_id, 0) + 1
+    if votes:
+        best = max(votes, key=votes.get)
+        if 2 * votes[best] > sum(votes.values()):
+            return best
+        raise ValueError(f"these notebooks are of different lessons ({votes}); pass --lesson")
     raise ValueError("cannot tell which lesson these notebooks are; pass --lesson")
 
 
@@ -89,8 +127,11 @@ def _infer_lesson(submissions):
 # A batch: parallel, stored once per (submission content, grader version), then nbgrader's gradebook
 # and feedback.
 
-def _store_path(out, plan, data):
-    return out / "store" / f"{hashlib.sha256(data).hexdigest()}-{plan['version']}.json"
+def _store_path(out, plan, data, settings=None):
+    """Where a grade is stored: by the submission's content, the grader's version and the limits it was
+    graded under (a grade made under a too-short --timeout is not reused under a longer one)."""
+    limits = hashlib.sha256(repr(settings or Settings()).encode()).hexdigest()[:12]
+    return out / "store" / f"{hashlib.sha256(data).hexdigest()}-{plan['version']}-{limits}.json"
 
 
 def _write_atomic(path, text):
@@ -104,7 +145,7 @@ def grade_and_store(plan, data, out, settings=None, slot=0):
     """The per-submission job: grade one submission's bytes in the sandbox and store the record under
     OUT/store by content hash and grader version (atomically). Returns the record. The local executor
     runs it in threads; a Kubernetes Job runs it in one pod per submission (`neuroai grade-one`)."""
-    stored = _store_path(out, plan, data)
+    stored = _store_path(out, plan, data, settings)
     if stored.exists():
         try:
             return json.loads(stored.read_text())
@@ -122,13 +163,18 @@ def cmd_grade_one(args):
     except sandbox.SandboxUnavailable as err:
         print(f"neuroai grade-one: {err}", file=sys.stderr)
         return 3
-    lesson_id = args.lesson or _infer_lesson(find_submissions(args.submissions))
+    lesson_id = args.lesson or _infer_lesson(find_submissions(args.submissions), args.submissions)
     submissions = list(find_submissions(args.submissions, lesson_id).items())
     if not 0 <= args.index < len(submissions):
         raise ValueError(f"--index {args.index} is out of range: {len(submissions)} submissions")
     student, path = submissions[args.index]
     out = Path(args.out) if args.out else default_out(args.submissions)
-    record = grade_and_store(grading_plan(lesson_id), path.read_bytes(), out, Settings(cell_seconds=args.timeout))
+    try:
+        data = read_regular(path, args.submissions, MAX_SUBMISSION_BYTES)
+    except OSError as err:
+        print(json.dumps({"student": student, "status": f"could not read the file: {err}", "scores": {}}))
+        return 0
+    record = grade_and_store(grading_plan(lesson_id), data, out, Settings(cell_seconds=args.timeout))
     print(json.dumps({"student": student, "status": record["status"], "scores": record["scores"]}))
     return 0
 
@@ -207,7 +253,7 @@ def grade(folder, lesson_id=None, out=None, timeout=60, progress=True, jobs=None
     from tqdm.auto import tqdm
 
     sandbox.mode()                                          # refuse now if there is no sandbox
-    lesson_id = lesson_id or _infer_lesson(find_submissions(folder))
+    lesson_id = lesson_id or _infer_lesson(find_submissions(folder), folder)
     lesson = lessons.get(lesson_id)
     submissions = find_submissions(folder, lesson_id)
     out = Path(out) if out else default_out(folder)
@@ -220,12 +266,12 @@ def grade(folder, lesson_id=None, out=None, timeout=60, progress=True, jobs=None
     contents, results, todo, keys = {}, {}, {}, {}
     for student, path in submissions.items():
         try:
-            contents[student] = path.read_bytes()
+            contents[student] = read_regular(path, folder, MAX_SUBMISSION_BYTES)
         except OSError as err:
             results[student] = {"status": f"could not read the file: {err}", "scores": {g: 0.0 for g in plan["tests"]},
                                 "functions": {}, "cells": {}, "notes": []}
             continue
-        stored = _store_path(out, plan, contents[student])
+        stored = _store_path(out, plan, contents[student], settings)
         keys[student] = stored.name
         if stored.exists():
             try:
