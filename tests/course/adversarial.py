@@ -6,6 +6,8 @@ its feedback or the grading log (leaks), and the status it must end with. Attack
 `gaussianity_distance` (2 points) unless said otherwise: a cheat around a WRONG implementation must
 still score 0 there, and the student's other, correct functions keep their points.
 """
+import json
+
 import nbformat
 
 from helpers import solved
@@ -94,6 +96,20 @@ def corpus(full):
     add("mutate_inputs", body("    diff.zero_()\n    return diff.sum()"), lose)
     add("a_correct_cheat_is_still_correct", cell("np_ok = __import__('numpy').allclose\n"
                                                  "__import__('numpy').allclose = lambda *a, **k: True"), full)
+
+    add("forged_error_list", body(
+        "    import json, os\n    for d in ('/job/out', '.'):\n        try:\n"
+        f"            open(os.path.join(d, 'result-{TARGET}.json'), 'w').write(json.dumps("
+        "{'status': {'kind': 'raised', 'error': ['ValueError'], 'case': [0]}, 'outputs': []}))\n"
+        "        except OSError: pass\n    os._exit(0)"), lose)
+    add("big_endian_answer", cell(f"_right = {TARGET}\ndef {TARGET}(diff):\n    import numpy as np\n"
+                                  "    return np.asarray(_right(diff).detach().numpy(), dtype='>f8')"), full)
+
+    # -- text that is not UTF-8 (lone surrogates) -------------------------------------------------
+    surrogate = solved(LESSON)
+    surrogate.cells.insert(1, nbformat.v4.new_markdown_cell("a lone surrogate: \ud800 here"))
+    add("surrogate_in_markdown", json.dumps(surrogate).encode(), full)      # valid JSON: "\\ud800"
+    add("surrogate_in_output", cell("print('\\ud800' + chr(0xdfff))"), full)
 
     # -- leaking ---------------------------------------------------------------------------------
     blank = {**zero}

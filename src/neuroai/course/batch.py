@@ -137,7 +137,7 @@ def _store_path(out, plan, data, settings=None):
 def _write_atomic(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
+    tmp.write_text(text, encoding="utf-8", errors="replace")     # no student's text stops the writing
     os.replace(tmp, path)
 
 

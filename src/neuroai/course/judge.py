@@ -233,7 +233,15 @@ STATUS_KINDS = {"ok", "missing", "not-callable", "raised", "not-plain-data"}
 
 def judge(plan, name, files, ended):
     """The grader's verdict on one function from what the sandbox left: (passed, message). Nothing the
-    sandbox wrote is shown to the student as text; messages are composed here."""
+    sandbox wrote is shown to the student as text; messages are composed here. Whatever the sandbox
+    wrote, this returns a verdict for this function alone and never raises."""
+    try:
+        return _judge(plan, name, files, ended)
+    except Exception:                     # bytes no rule foresaw: this function fails, the others stand
+        return False, f"{name}: the grader could not read what it returned"
+
+
+def _judge(plan, name, files, ended):
     f = plan["functions"][name]
     n = len(f["cases"])
     raw = files.get(f"result-{name}.json")
@@ -256,7 +264,8 @@ def judge(plan, name, files, ended):
     if kind in ("raised", "not-plain-data"):
         case = status.get("case")
         case = case + 1 if isinstance(case, int) and 0 <= case < n else "?"
-        error = status.get("error") if status.get("error") in BUILTIN_ERRORS else "an exception"
+        error = status.get("error")
+        error = error if isinstance(error, str) and error in BUILTIN_ERRORS else "an exception"
         if error == "NotImplementedError":
             return False, f"{name} is not implemented yet (it raises NotImplementedError)"
         if kind == "not-plain-data":

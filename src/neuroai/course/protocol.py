@@ -118,14 +118,28 @@ def job_cells(nb, plan):
 MAX_SUBMISSION_BYTES = 50 * 2**20
 
 
+def clean_text(value):
+    """`value` with every string made writable as UTF-8: a lone surrogate (valid in JSON as \\ud800, not
+    in UTF-8) becomes "?". Applied to whatever a student's notebook or process hands the grader, so
+    that no student's text can stop the writing of the log, the gradebook or another's feedback."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return type(value)((clean_text(k), clean_text(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [clean_text(v) for v in value]
+    return value
+
+
 def read_submission(data):
     """A submission's bytes -> nbformat v4 notebook (v3 is converted). Raises ValueError when unusable."""
     if len(data) > MAX_SUBMISSION_BYTES:
         raise ValueError(f"could not read the notebook: it is larger than {MAX_SUBMISSION_BYTES // 2**20} MB")
     try:
-        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        nb = nbformat.from_dict(clean_text(nbformat.reads(data.decode("utf-8"), as_version=4)))
     except Exception as err:
-        raise ValueError(f"could not read the notebook: {type(err).__name__}: {str(err)[:200]}") from None
+        raise ValueError(f"could not read the notebook: {type(err).__name__}: "
+                         f"{clean_text(str(err))[:200]}") from None
     if not isinstance(nb.get("cells"), list) or not all(isinstance(c, dict) for c in nb.cells):
         raise ValueError("could not read the notebook: it has no list of cells")
     return nb
@@ -200,8 +214,9 @@ def grade_submission(plan, data, settings=None, slot=0):
                 elif word[0] == "record" and not state["ready"] and len(word) > 1:
                     try:
                         rec = json.loads(line[len("record "):])
-                        state["records"][int(rec["index"])] = {"output": str(rec.get("output", ""))[-20000:],
-                                                               "error": str(rec.get("error") or "")[:500]}
+                        state["records"][int(rec["index"])] = {
+                            "output": clean_text(str(rec.get("output", ""))[-20000:]),
+                            "error": clean_text(str(rec.get("error") or "")[:500])}
                     except (ValueError, KeyError, TypeError):
                         pass
                 elif word[0] in ("cell", "record", "ready") and state["ready"]:

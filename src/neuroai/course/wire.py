@@ -90,10 +90,11 @@ def decode(tree, arrays):
             a = arrays[node["a"]]
             if type(a) is not np.ndarray or a.dtype.name not in _DTYPES:
                 raise WireError("malformed array")
+            a = np.array(a, dtype=a.dtype.newbyteorder("="), copy=True)     # native byte order, own memory
             if t == "ndarray":
-                return a.copy()
+                return a
             import torch
-            return torch.from_numpy(a.copy())
+            return torch.from_numpy(a)
         if t in ("list", "tuple") and type(node.get("v")) is list:
             items = [dec(x, depth + 1) for x in node["v"]]
             return items if t == "list" else tuple(items)
