@@ -139,3 +139,13 @@ def test_the_gradient_probe():
     cut = probe.call(lambda x, c: (x * c).detach(), {"x": x, "c": 2.0}, grad=("x",))
     assert torch.equal(cut["grad"]["x"], torch.zeros(3, dtype=torch.float64))
     assert probe.call(lambda x: x + 1, {"x": x}) is not None and not x.requires_grad   # inputs untouched
+
+
+def test_a_case_is_described_without_its_numbers():
+    import torch
+    from neuroai.course.judge import describe
+    text = describe({"w": torch.zeros(3, 2), "lr": 0.0018812, "steps": 17, "potential": "entropy",
+                     "scales": [0.25, 4.0]})
+    assert "(3, 2)" in text and "'entropy'" in text
+    for secret in ("0.0018", "17", "0.25", "4.0"):
+        assert secret not in text, (secret, text)

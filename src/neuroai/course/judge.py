@@ -90,15 +90,19 @@ def _isolated(fn, names, reference):
 
 
 def describe(kwargs):
-    """A short description of a case's inputs: shapes and small values, never the expected output."""
+    """A short description of a case's inputs: the shapes of arrays, the kind of each number, and the
+    option names (strings, as the docstring lists them); never a number's value (a hidden learning
+    rate, say) and never the expected output."""
     parts = []
     for key, value in kwargs.items():
         if isinstance(value, torch.Tensor):
             parts.append(f"{key}: tensor of shape {tuple(value.shape)}")
         elif isinstance(value, np.ndarray):
             parts.append(f"{key}: array of shape {value.shape}")
-        else:
+        elif isinstance(value, str) and len(value) <= 40:
             parts.append(f"{key}={value!r}")
+        else:                                           # numbers, lists, anything else: its kind only
+            parts.append(f"{key}: a {type(value).__name__}")
     return ", ".join(parts)
 
 
