@@ -163,3 +163,31 @@ def test_wire_refuses_bombs():
         node = node["v"][0]
     with pytest.raises(wire.WireError):
         wire.decode(deep, {})
+
+
+SHM = r"""
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+key, create = int(sys.argv[1]), sys.argv[2] == "create"
+shmid = libc.shmget(key, 4096, (0o1666 if create else 0o666))      # IPC_CREAT = 0o1000
+if create and shmid >= 0:
+    libc.shmat.restype = ctypes.c_void_p
+    addr = libc.shmat(shmid, None, 0)
+    ctypes.memmove(addr, b"SHARED-SECRET", 13)
+open("/job/out/shm.txt", "w").write(str(shmid))
+"""
+
+
+def test_shared_memory_stays_in_its_sandbox(tmp_path):
+    """A System V segment made in one sandbox cannot be found by key in the next, nor on the host."""
+    import ctypes
+    job = tmp_path / "job"
+    job.mkdir()
+    (job / "shm.py").write_text(SHM)
+    os.chmod(job, 0o755)
+    key = 0x4E41 + os.getpid() % 1000
+    made = sandbox.run(job, [sys.executable, "/job/in/shm.py", str(key), "create"], limits=sandbox.Limits(wall_seconds=60))
+    assert int(made.files["shm.txt"]) >= 0, made.files.get("stderr.txt", b"")[-2000:]   # it could make one
+    found = sandbox.run(job, [sys.executable, "/job/in/shm.py", str(key), "find"], limits=sandbox.Limits(wall_seconds=60))
+    assert int(found.files["shm.txt"]) == -1                              # ... but the next one cannot see it
+    assert ctypes.CDLL(None).shmget(key, 0, 0o666) == -1                  # ... nor the host after the batch

@@ -3,7 +3,8 @@
 No Docker. One sandbox is one `unshare` call:
 
 - namespaces: a new network namespace (no interfaces but a downed loopback: no network at all), a
-  new mount namespace and a new PID namespace (the sandbox sees only its own processes; when its
+  new mount namespace, a new IPC namespace (System V shared memory, semaphores and message queues of
+  its own, gone with it: no sandbox reads another's, none stays on the host) and a new PID namespace (the sandbox sees only its own processes; when its
   first process dies, the kernel kills every process left in it, so nothing outlives a grading run);
 - a new root: a size-limited tmpfs into which only what Python needs is bind-mounted read-only (/usr,
   /etc, the Python installation, the course's virtual environment and the `neuroai` package source)
@@ -132,7 +133,7 @@ def mode():
     tries.append(("userns", ["--user", "--map-root-user"]))
     errors = []
     for name, extra in tries:
-        done = subprocess.run(["unshare", *extra, "--net", "--mount", "--pid", "--fork", "--kill-child", "--",
+        done = subprocess.run(["unshare", *extra, "--net", "--mount", "--pid", "--ipc", "--fork", "--kill-child", "--",
                                "sh", "-c", "mount -t tmpfs none /tmp && mount -t proc proc /proc"],
                               capture_output=True, text=True, timeout=30)
         if done.returncode == 0:
@@ -164,7 +165,7 @@ def run(job_dir, argv, limits=None, slot=0, on_progress=None, secret=b"", send_o
                FSIZE=str(limits.file_bytes), RO_DIRS=" ".join(_ro_dirs()))
     progress_r, progress_w = os.pipe()
     start = time.perf_counter()
-    cmd = ["unshare", *extra, "--net", "--mount", "--pid", "--fork", "--kill-child", "--",
+    cmd = ["unshare", *extra, "--net", "--mount", "--pid", "--ipc", "--fork", "--kill-child", "--",
            "sh", "-c", SETUP, "sandbox", root, str(Path(job_dir).resolve()), user,
            str(int(limits.wall_seconds)), *argv, "--progress-fd", str(progress_w)]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
