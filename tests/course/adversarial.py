@@ -111,6 +111,24 @@ def corpus(full):
     add("surrogate_in_markdown", json.dumps(surrogate).encode(), full)      # valid JSON: "\\ud800"
     add("surrogate_in_output", cell("print('\\ud800' + chr(0xdfff))"), full)
 
+    # -- student text in the feedback page -------------------------------------------------------
+    html = solved(LESSON)
+    html.cells.insert(1, nbformat.v4.new_markdown_cell(
+        '<script>alert("XSS-1")</script>\n<img src=x onerror=alert("XSS-2")>\n[click](javascript:alert("XSS-3"))\n'
+        '<svg onload=alert("XSS-4")></svg>'))
+    html.cells.insert(2, nbformat.v4.new_code_cell('print(\'<script>alert("XSS-5")</script>\')'))
+    add("script_in_feedback", html, full)
+    pasted = solved(LESSON)
+    pasted.cells.insert(1, nbformat.v4.new_markdown_cell("my sketch: ![sketch](attachment:sketch.png)"))
+    pasted.cells[1]["attachments"] = {"sketch.png": {"image/png": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlE"
+                                                                  "QVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="}}
+    add("pasted_image", pasted, full)
+    import base64, gzip
+    bomb = solved(LESSON)
+    bomb.cells.insert(1, nbformat.v4.new_markdown_cell("![b](attachment:b.png)"))
+    bomb.cells[1]["attachments"] = {"b.png": {"image/png": base64.b64encode(gzip.compress(b"\0" * 2**24)).decode()}}
+    add("attachment_bomb", bomb, full)
+
     # -- leaking ---------------------------------------------------------------------------------
     blank = {**zero}
     leak = ("import glob, os, neuroai\nroot = os.path.dirname(os.path.dirname(os.path.dirname(neuroai.__file__)))\n"

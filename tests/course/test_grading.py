@@ -285,3 +285,15 @@ def test_a_grade_is_reused_only_under_the_same_limits(tmp_path):
     short, long = batch._store_path(tmp_path, plan, b"nb", Settings(cell_seconds=1)), \
         batch._store_path(tmp_path, plan, b"nb", Settings(cell_seconds=60))
     assert short != long and short == batch._store_path(tmp_path, plan, b"nb", Settings(cell_seconds=1))
+
+
+def test_student_text_is_inert_in_feedback(graded):
+    _, expected, _, out, _, _ = graded
+    if "script_in_feedback" not in expected:
+        pytest.skip("the feedback-page cases are in the corpus batch")
+    page = (out / "feedback" / "script_in_feedback.html").read_text()
+    for live in ('<script>alert("XSS', "<img src=x onerror", "<svg onload", 'href="javascript', "href='javascript"):
+        assert live not in page, live                               # a live tag, handler or link
+    assert "XSS-1" in page and "XSS-5" in page                      # shown, as text
+    for student in ("pasted_image", "attachment_bomb"):
+        assert (out / "feedback" / f"{student}.html").exists(), student

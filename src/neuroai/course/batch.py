@@ -11,6 +11,7 @@ gradebook and each student's feedback, and grades.csv gets one row per student.
 import copy
 import csv
 import hashlib
+import html
 import io
 import json
 import os
@@ -179,6 +180,13 @@ def cmd_grade_one(args):
     return 0
 
 
+def _inert(text):
+    """A student's markdown as the feedback page shows it: verbatim, as preformatted text, every HTML
+    character escaped, so no tag, link or script of theirs is live in a page the grader writes (and no
+    attachment is carried over)."""
+    return "<pre>" + html.escape(text, quote=True) + "</pre>"
+
+
 def _feedback_notebook(plan, nb, record):
     """The notebook nbgrader turns into the student's feedback: the release's cells (so the gradebook's
     grade cells all exist), the student's answers in the solution cells, what each cell printed when it
@@ -192,10 +200,10 @@ def _feedback_notebook(plan, nb, record):
             used.add(gid)
             shown = copy.deepcopy(release[gid])              # the release's metadata: nbgrader's grade cells
             if _nbgrader_meta(shown).get("solution") and isinstance(cell.get("source"), str):
-                shown.source = cell["source"]
+                shown.source = cell["source"] if shown.cell_type == "code" else _inert(cell["source"])
         elif cell.get("cell_type") in ("code", "markdown") and isinstance(cell.get("source"), str):
             shown = nbformat.v4.new_code_cell(cell["source"]) if cell["cell_type"] == "code" else \
-                nbformat.v4.new_markdown_cell(cell["source"])     # the student's own cell, no grading metadata
+                nbformat.v4.new_markdown_cell(_inert(cell["source"]))   # the student's own cell, no metadata
         else:
             continue
         if shown.cell_type == "code":
