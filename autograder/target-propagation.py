@@ -89,7 +89,7 @@ GRADED = {
 MISTAKES = {
     "first_target": ("logits - beta * (torch.softmax", "logits + beta * (torch.softmax",
                      "a step up the loss instead of down"),
-    "dtp_target": ("h_prev + feedback(t, V, c, last) - feedback(h, V, c, last)", "feedback(t, V, c, last)",
+    "dtp_target": ("h_prev + G(t) - G(h)", "G(t)",
                    "plain target propagation, without the difference correction"),
     "vanilla_dtp_feedback_loss": ("((x + dx - r) ** 2)", "((x - r) ** 2)",
                                   "reconstructing the clean input instead of the noisy one"),
@@ -100,6 +100,6 @@ MISTAKES = {
 
 # Mistakes that keep every value right and cut the gradient training needs: each must lose its points.
 GRADIENT_MISTAKES = {
-    "ldrl_feedback_loss": ("r = feedback(y, V, c, last)  ", "r = feedback(y, V, c, last).detach()  ",
+    "ldrl_feedback_loss": ("r = G(y)  ", "r = G(y).detach()  ",
                            "no gradient through G(F(x))"),
 }

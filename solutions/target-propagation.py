@@ -89,12 +89,15 @@ def first_target(logits, y, beta):
 
 def dtp_target(h_prev, h, t, V, c, last=False):
     """Eq. 2, the difference correction: t_{i-1} = h_{i-1} + G_i(t_i) - G_i(h_i), with
-    G_i(h) = V tanh(h) + c, or V h + c when h are the logits (last=True); use `feedback`. If t_i = h_i the target is h_{i-1} itself, whatever G is.
+    G_i(h) = V tanh(h) + c, or V h + c when h are the logits (last=True), as `feedback` computes it
+    (write G inside the function: graded functions stand alone). If t_i = h_i the target is h_{i-1} itself, whatever G is.
 
     h_prev: (..., B, n_in) the activity h_{i-1}; h, t: (..., B, n_out) the activity h_i and its target;
     V: (..., n_in, n_out); c: (..., n_in). Returns t_{i-1} with the shape of h_prev.
     """
-    return h_prev + feedback(t, V, c, last) - feedback(h, V, c, last)
+    def G(z):                                                   # G(z) = V tanh(z) + c, or V z + c
+        return (z if last else torch.tanh(z)) @ V.transpose(-1, -2) + c.unsqueeze(-2)
+    return h_prev + G(t) - G(h)
 
 
 def local_update(h_prev, h, t, last):
@@ -132,10 +135,12 @@ def vanilla_dtp_feedback_loss(x, dx, y_noisy, V, c, last=False):
 
     x: (..., B, n_in) the layer's input h_{i-1}; dx: noise of the same shape;
     y_noisy: (..., B, n_out) = F_i(x + dx), computed without gradient; V, c, last: G's parameters and
-    whether it is the logits' G (use `feedback`).
+    whether it is the logits' G (G as in dtp_target).
     Returns the loss, shape (...) (one per replica; a 0-dim tensor without a replica dimension).
     """
-    r = feedback(y_noisy, V, c, last)                           # (..., B, n_in)
+    def G(z):                                                   # G(z) = V tanh(z) + c, or V z + c
+        return (z if last else torch.tanh(z)) @ V.transpose(-1, -2) + c.unsqueeze(-2)
+    r = G(y_noisy)                                              # (..., B, n_in)
     return ((x + dx - r) ** 2).sum(dim=-1).mean(dim=-1)
 
 
@@ -147,12 +152,14 @@ def ldrl_feedback_loss(dx, y, y_noisy, dy, V, c, last=False):
 
     dx: (..., B, n_in) noise on the layer's input; y: (..., B, n_out) = F_i(x);
     y_noisy: (..., B, n_out) = F_i(x + dx), computed without gradient; dy: noise shaped like y;
-    V, c, last: G's parameters and whether it is the logits' G (use `feedback`).
+    V, c, last: G's parameters and whether it is the logits' G (G as in dtp_target).
     Returns the loss, shape (...).
     """
-    r = feedback(y, V, c, last)                                 # (..., B, n_in)  G(F(x))
-    dr = feedback(y_noisy, V, c, last) - r                      # response to the input's noise
-    dr_y = feedback(y + dy, V, c, last) - r                     # response to the output's noise
+    def G(z):                                                   # G(z) = V tanh(z) + c, or V z + c
+        return (z if last else torch.tanh(z)) @ V.transpose(-1, -2) + c.unsqueeze(-2)
+    r = G(y)                                                    # (..., B, n_in)  G(F(x))
+    dr = G(y_noisy) - r                                         # response to the input's noise
+    dr_y = G(y + dy) - r                                        # response to the output's noise
     return (-2 * (dx * dr).sum(dim=-1) + (dr_y ** 2).sum(dim=-1)).mean(dim=-1)
 
 
