@@ -94,6 +94,16 @@ LESSONS = {lesson.id: lesson for lesson in [
                         "dual change) finds the dual change close to Gaussian only under the potential that "
                         "trained the weights. The brief's minimal version of that setting measured 0.014-0.027 "
                         "under the matching geometry and 0.23-0.25 under a mismatched one."),
+    Lesson("target-propagation", 3,
+           "Towards scaling difference target propagation by learning backprop targets",
+           "Ernoult, M., Normandin, F., Moudgil, A., Spinney, S., Belilovsky, E., Rish, I., Richards, B., & "
+           "Bengio, Y. (2022). Towards Scaling Difference Target Propagation by Learning Backprop Targets. "
+           "ICML 2022. arXiv:2201.13415.",
+           paper_result="The paper trains convnets on CIFAR-10 and ImageNet 32x32 (official code: 20-55 "
+                        "feedback iterations per layer and batch). With its difference reconstruction loss "
+                        "(L-DRL) the feedback Jacobians align with the forward ones and DTP's updates stay "
+                        "close to backprop's in every layer, where vanilla DTP's drift away; it reports the "
+                        "best accuracy DTP had reached on both data sets, close to backprop's."),
     Lesson("embodied-turing-test", 1,
            "The embodied Turing test",
            "Zador, A., Escola, S., Richards, B., et al. (2023). Catalyzing next-generation Artificial "
