@@ -297,3 +297,16 @@ def test_student_text_is_inert_in_feedback(graded):
     assert "XSS-1" in page and "XSS-5" in page                      # shown, as text
     for student in ("pasted_image", "attachment_bomb"):
         assert (out / "feedback" / f"{student}.html").exists(), student
+
+
+def test_a_second_grader_on_the_same_folder_is_refused(tmp_path):
+    import fcntl
+    folder, out = tmp_path / "submissions", tmp_path / "graded"
+    folder.mkdir()
+    write(folder, ROBUSTNESS_LESSON, {"blank": ("student",)})
+    out.mkdir()
+    with open(out / ".grading.lock", "w") as lock:                 # a first grader, still running
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = grade(folder, out, "--lesson", ROBUSTNESS_LESSON)
+    assert done.returncode == 4 and "another `neuroai grade` is writing" in done.stderr
+    assert not (out / "course").exists() and not (out / "grades.csv").exists()     # it touched nothing

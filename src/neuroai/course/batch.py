@@ -8,8 +8,10 @@ stops the others; its record is stored by content hash and grader version, so a 
 twice. Then nbgrader (its gradebook, `generate_feedback`) turns the records into the instructor's
 gradebook and each student's feedback, and grades.csv gets one row per student.
 """
+import contextlib
 import copy
 import csv
+import fcntl
 import hashlib
 import html
 import io
@@ -258,14 +260,37 @@ def grade(folder, lesson_id=None, out=None, timeout=60, progress=True, jobs=None
     is kept while the grader version is the same, and the gradebook and feedback are written only for
     the students whose graded submission changed. A rerun where nothing changed runs no sandbox, no
     reference and no nbgrader command."""
+    sandbox.mode()                                          # refuse now if there is no sandbox
+    out = Path(out) if out else default_out(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    with _only_grader(out):
+        return _grade(folder, lesson_id, out, timeout, progress, jobs)
+
+
+class GraderBusy(RuntimeError):
+    """Another `neuroai grade` is writing to the same output folder."""
+
+
+@contextlib.contextmanager
+def _only_grader(out):
+    """Hold OUT/.grading.lock for the whole run: a second grader on the same folder is refused at once,
+    before it touches nbgrader's gradebook (sqlite) or the feedback. (`grade-one` pods write only the
+    store, atomically, and need no lock.)"""
+    with open(out / ".grading.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GraderBusy(f"another `neuroai grade` is writing to {out}; wait for it to finish, or "
+                             "grade into another --out folder") from None
+        yield
+
+
+def _grade(folder, lesson_id, out, timeout, progress, jobs):
     from tqdm.auto import tqdm
 
-    sandbox.mode()                                          # refuse now if there is no sandbox
     lesson_id = lesson_id or _infer_lesson(find_submissions(folder), folder)
     lesson = lessons.get(lesson_id)
     submissions = find_submissions(folder, lesson_id)
-    out = Path(out) if out else default_out(folder)
-    out.mkdir(parents=True, exist_ok=True)
     plan = grading_plan(lesson_id, cases=False)            # the hidden cases only if something is graded
     settings = Settings(cell_seconds=timeout)
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -413,6 +438,9 @@ def cmd_grade(args):
     except sandbox.SandboxUnavailable as err:
         print(f"neuroai grade: {err}", file=sys.stderr)
         return 3
+    except GraderBusy as err:
+        print(f"neuroai grade: {err}", file=sys.stderr)
+        return 4
     out = Path(args.out) if args.out else default_out(args.submissions)
     for r in rows:
         print(f"{r['student']:24s} {r['total']:5.1f} / {r['max']:.0f}   {r['status']}")
