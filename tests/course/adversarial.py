@@ -6,6 +6,7 @@ its feedback or the grading log (leaks), and the status it must end with. Attack
 `gaussianity_distance` (2 points) unless said otherwise: a cheat around a WRONG implementation must
 still score 0 there, and the student's other, correct functions keep their points.
 """
+import copy
 import json
 
 import nbformat
@@ -110,6 +111,19 @@ def corpus(full):
     surrogate.cells.insert(1, nbformat.v4.new_markdown_cell("a lone surrogate: \ud800 here"))
     add("surrogate_in_markdown", json.dumps(surrogate).encode(), full)      # valid JSON: "\\ud800"
     add("surrogate_in_output", cell("print('\\ud800' + chr(0xdfff))"), full)
+
+    # -- notebooks whose structure is odd, answers right ------------------------------------------
+    killers = solved(LESSON)
+    for at in (1, 5, 9, 13):                                   # four cells that each end the kernel
+        killers.cells.insert(at, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
+    add("four_cells_kill_the_kernel", killers, full)
+    copied = solved(LESSON)
+    tests = [i for i, c in enumerate(copied.cells) if c.metadata.get("nbgrader", {}).get("grade")
+             and c.cell_type == "code"]
+    top_copy = copy.deepcopy(copied.cells[tests[-1]])
+    top_copy.pop("id", None)
+    copied.cells.insert(0, top_copy)                           # the last test cell, pasted at the top too
+    add("last_test_cell_copied_to_top", copied, full)
 
     # -- student text in the feedback page -------------------------------------------------------
     html = solved(LESSON)

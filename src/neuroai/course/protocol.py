@@ -40,6 +40,7 @@ class Settings:
     call_seconds: float = float(os.environ.get("NEUROAI_CASE_SECONDS", 10))   # one call of a function
     # the sandbox's own limits act first; the grader kills what ignores them this much later
     grace_seconds: float = float(os.environ.get("NEUROAI_GRACE_SECONDS", 5))
+    submission_seconds: float = 900   # all runs of one submission (reruns without a cell that stopped it)
 
     @property
     def function_seconds(self):       # all hidden cases of one function
@@ -92,6 +93,10 @@ def job_cells(nb, plan):
         if gid:
             release[gid] = (i, cell)
     last_test = max((release[g][0] for g in plan["tests"] if g in release), default=len(plan["release"].cells))
+    last_gid = next((g for g, (i, _) in release.items() if i == last_test), None)
+    # where the exercises end: the last copy of the last test cell (a copy of it pasted higher up does
+    # not cut the notebook short); without one, the first cell the release has after it
+    stop = max((i for i, c in enumerate(nb.cells) if _nbgrader_meta(c).get("grade_id") == last_gid), default=None)
     cells, used, notes = [], set(), []
     for index, cell in enumerate(nb.cells):
         meta = _nbgrader_meta(cell)
@@ -104,7 +109,7 @@ def job_cells(nb, plan):
                 cell = original                                        # tests and locked cells: release text
         if cell.get("cell_type") == "code" and isinstance(cell.get("source"), str):
             cells.append({"index": index, "source": cell["source"], "grade_id": gid if position is not None else None})
-        if position is not None and position >= last_test:
+        if index == stop or (stop is None and position is not None and position >= last_test):
             break
     missing = [g for g in release if g not in used and release[g][0] <= last_test]
     if missing:
@@ -196,8 +201,14 @@ def grade_submission(plan, data, settings=None, slot=0):
     cells, record["notes"] = job_cells(nb, plan)
     remaining = list(plan["functions"])
     skip = set()
-    for attempt in range(4):
+    # Every rerun drops the cell or the function that stopped the last run, so len(cells) + len(functions)
+    # + 1 runs always suffice; the time budget keeps a notebook of many such cells from holding a slot.
+    for attempt in range(len(cells) + len(remaining) + 1):
         if not remaining:
+            break
+        if attempt and time.perf_counter() - start > settings.submission_seconds:
+            record["notes"].append(f"grading stopped after {settings.submission_seconds:g} s and {attempt} runs of "
+                                   "the notebook; the functions not graded by then get no points")
             break
         run_cells = [c for c in cells if c["index"] not in skip]
         state = {"ready": False, "cell": None, "cell_start": 0.0, "function": None, "function_start": 0.0,
