@@ -32,7 +32,9 @@ CLAIM = ("On 8x8 handwritten digits with a random brightness shift per image (ep
          "back-propagated errors as well (the full LayerNorm Jacobian) beats forward-only normalization by "
          ">= 2 points of test accuracy (bootstrap 95% CI above 0), while forward-only normalization does not "
          "beat the plain E/I network by 2 points or more.")
-N_IN, N_E, N_OUT = 64, 64, 10           # 8x8 digits -> 64 E -> 64 E -> 10
+N_IN = 64                               # 8x8 digits ...
+N_E = 64                                # ... -> 64 E -> 64 E ...
+N_OUT = 10                              # ... -> 10 classes
 N_I = max(1, int(0.1 * N_E))            # inhibitory units: 10% of the excitatory ones
 EPS_BRIGHT = 0.75                       # brightness shift U(-eps, eps) per image (the paper's eps = 0.75)
 CONDITIONS = ("no_norm", "frozen_inhib", "forward_only", "error_full", "error_center")
@@ -41,8 +43,10 @@ LABELS = {"no_norm": "no norm", "frozen_inhib": "inhibition frozen (forward)",
           "error_center": "+ error norm (center)"}
 ERROR_MODE = {"error_full": "full", "error_center": "center"}
 REPLICAS = 8                            # networks per condition, trained side by side in one batch
-EPOCHS, BATCH = 25, 32
-LR_E, LR_I = 0.01, 0.1                  # SGD: excitatory weights (task loss), inhibitory weights (local loss)
+EPOCHS = 25
+BATCH = 32
+LR_E = 0.01                             # SGD, excitatory weights (task loss): the official 0.0098
+LR_I = 0.1                              # SGD, inhibitory weights (local loss)
 LAMBDA_LOCAL = 1.0                      # weight of the local loss (it only reaches inhibitory weights)
 
 
