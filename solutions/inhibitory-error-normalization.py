@@ -26,8 +26,9 @@ from neuroai.data import digits
 
 LESSON_ID = "inhibitory-error-normalization"
 CLAIM = ("On 8x8 handwritten digits with a random brightness shift per image (eps = 0.75), inhibition "
-         "learned from a local loss normalizes each hidden layer of a Dale's-law network (per-image |mean z| "
-         "< 0.1, Var z in [0.8, 1.2]) while the same inhibition frozen at initialization does not; at the "
+         "learned from a local loss normalizes each hidden layer of a Dale's-law network (|mean z| "
+         "< 0.1 and Var z in [0.8, 1.2] over the units, averaged over test images, in every layer and "
+         "replica) while the same inhibition frozen at initialization does not; at the "
          "paper's learning rate (SGD 0.01, 25 epochs, 8 paired replicas per condition) normalizing the "
          "back-propagated errors as well (the full LayerNorm Jacobian) beats forward-only normalization by "
          ">= 2 points of test accuracy (bootstrap 95% CI above 0), while forward-only normalization does not "
@@ -267,8 +268,9 @@ def train(condition, data, R=REPLICAS, epochs=EPOCHS, batch=BATCH, lr_e=LR_E, se
 
 
 def activity_stats(params, x, condition):
-    """Per image, the mean and variance of z over each hidden layer's units; averaged over images,
-    layers and replicas: returns (mean |mu|... ) as a dict of floats."""
+    """Per image, the mean mu and variance of z over each hidden layer's units, then averaged over the
+    test images for each layer and replica. Returns the worst |mean mu| and the smallest and largest
+    mean variance over layers and replicas, the mean variance, and the spread (sd over images) of mu."""
     with torch.no_grad():
         _, (z1, z2), _ = forward(params, x, condition)
     z = torch.stack([z1, z2])                                                   # (2, R, N, n_E)
@@ -381,8 +383,9 @@ def plot(out):
         ax.scatter(torch.full_like(acc, i) + torch.linspace(-0.15, 0.15, len(acc)), acc,
                    color=COLORS[c], s=18)
         ax.hlines(float(acc.mean()), i - 0.3, i + 0.3, color=COLORS[c], lw=2)
-    ax.set_xticks(range(len(out["acc"])), [LABELS[c].replace(" inhibitory", "\n inhib.").replace(
-        "+ error", "+ error\n") for c in out["acc"]], fontsize=7)
+    short = {"no_norm": "no\nnorm", "frozen_inhib": "inhib.\nfrozen", "forward_only": "forward-\nonly",
+             "error_full": "+ error\n(full)", "error_center": "+ error\n(center)"}
+    ax.set_xticks(range(len(out["acc"])), [short[c] for c in out["acc"]], fontsize=8)
     ax.set_ylabel("final test accuracy (%)")
     ax.set_title("(b) final accuracy per replica")
     ax = axes[2]
@@ -393,7 +396,6 @@ def plot(out):
     ax.axvline(0, color="k", lw=0.8, ls="--")
     ax.set_xlabel("mean of z over units (per test image)")
     ax.set_ylabel("variance of z over units")
-    ax.set_yscale("log")
     ax.set_title("(c) layer 1 after training: does inhibition normalize?")
     ax.legend(fontsize=8, markerscale=4)
     fig.tight_layout()
