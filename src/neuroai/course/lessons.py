@@ -104,6 +104,18 @@ LESSONS = {lesson.id: lesson for lesson in [
                         "(L-DRL) the feedback Jacobians align with the forward ones and DTP's updates stay "
                         "close to backprop's in every layer, where vanilla DTP's drift away; it reports the "
                         "best accuracy DTP had reached on both data sets, close to backprop's."),
+    Lesson("inhibitory-error-normalization", 3,
+           "Inhibitory normalization of error signals improves learning",
+           "Henha Eyono, R., Levenstein, D., Ghosh, A., et al. (2026). Inhibitory normalization of error "
+           "signals improves learning in neural circuits. Official code: "
+           "github.com/RoyHEyono/inhibitory-normalization.",
+           paper_result="The paper trains Dale's-law networks on an image task with per-image brightness jitter "
+                        "(official code: FashionMNIST, brightness factor 0.75, SGD lr 0.0098, batch 32, 50 "
+                        "epochs) and reports that inhibitory normalization applied only in the forward pass "
+                        "does not improve learning, while extending it to the back-propagated errors improves "
+                        "performance significantly; centering the errors alone recovers most of LayerNorm's "
+                        "benefit. The brief's target: error normalization >= 2 points above forward-only, "
+                        "forward-only about equal to no normalization."),
     Lesson("embodied-turing-test", 1,
            "The embodied Turing test",
            "Zador, A., Escola, S., Richards, B., et al. (2023). Catalyzing next-generation Artificial "
