@@ -11,6 +11,7 @@ are small: a second thread costs more than it saves, and the last bits of a sum 
 work was split between threads, which reinforcement learning amplifies into a different run.
 """
 import os
+import re
 
 import torch
 
@@ -19,11 +20,17 @@ DEFAULT_THREADS = 1
 
 def get_device(name=None):
     """Return the torch device to use: ``name``, else $NEUROAI_DEVICE, else ``"cpu"``."""
-    name = name or os.environ.get("NEUROAI_DEVICE", "cpu")
+    name = str(name or os.environ.get("NEUROAI_DEVICE", "cpu")).strip().lower()
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
+    if not re.fullmatch(r"cpu|cuda(:\d+)?|mps", name):
+        raise ValueError(f"unknown device {name!r}: use cpu, cuda (or cuda:N), mps or auto")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} asked for, but torch sees no GPU; use NEUROAI_DEVICE=cpu")
+        raise ValueError(f"device {name!r} asked for, but torch sees no GPU; use cpu")
+    if name.startswith("cuda:") and int(name[5:]) >= torch.cuda.device_count():
+        raise ValueError(f"device {name!r} asked for, but torch sees {torch.cuda.device_count()} GPU(s)")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise ValueError("device 'mps' asked for, but torch sees no Apple GPU; use cpu")
     return torch.device(name)
 
 

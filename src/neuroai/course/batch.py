@@ -50,6 +50,9 @@ def find_submissions(folder, lesson_id=None):
     listed, symlinks and other non-regular files too, so that each is reported for its student alone;
     read_regular() refuses to read them. A student folder that is a symlink is not looked into."""
     folder = Path(folder)
+    if folder.is_file():
+        raise ValueError(f"{folder} is a file; grade takes a folder with one notebook per student "
+                         "(STUDENT.ipynb or STUDENT/LESSON.ipynb): put the notebook in a folder of its own")
     if not folder.is_dir():
         raise FileNotFoundError(f"submissions folder {folder} does not exist")
     found = {}
@@ -98,10 +101,8 @@ def read_regular(path, folder, limit):
     return data
 
 
-def _infer_lesson(submissions, folder):
-    """The lesson most submissions are (by file name, else by the notebook's metadata). One student's
-    notebook of another lesson does not decide for the batch: a strict majority of the submissions that
-    name a lesson must name the same one, else the instructor is asked for --lesson."""
+def _lesson_votes(submissions, folder):
+    """{lesson id: how many submissions are that lesson}, by file name, else by the notebook's metadata."""
     votes = {}
     for path in submissions.values():
         lesson_id = path.stem if path.stem in lessons.LESSONS else None
@@ -113,12 +114,31 @@ def _infer_lesson(submissions, folder):
                 continue
         if isinstance(lesson_id, str) and lesson_id in lessons.LESSONS:
             votes[lesson_id] = votes.get(lesson_id, 0) + 1
+    return votes
+
+
+def _infer_lesson(submissions, folder):
+    """The lesson most submissions are. One student's notebook of another lesson does not decide for the
+    batch: a strict majority of the submissions that name a lesson must name the same one, else the
+    instructor is asked for --lesson."""
+    votes = _lesson_votes(submissions, folder)
     if votes:
         best = max(votes, key=votes.get)
         if 2 * votes[best] > sum(votes.values()):
             return best
         raise ValueError(f"these notebooks are of different lessons ({votes}); pass --lesson")
     raise ValueError("cannot tell which lesson these notebooks are; pass --lesson")
+
+
+def _check_lesson(lesson_id, submissions, folder):
+    """Refuse a --lesson that the notebooks contradict: when most of the submissions that name a lesson
+    name another one, grading them as `lesson_id` would give every student 0 as "graded"."""
+    lessons.get(lesson_id)                                  # an unknown id: one line naming the known ones
+    votes = _lesson_votes(submissions, folder)
+    named = sum(votes.values())
+    if named and 2 * votes.get(lesson_id, 0) <= named:
+        raise ValueError(f"--lesson {lesson_id}, but {named - votes.get(lesson_id, 0)} of the {named} notebooks "
+                         f"that name their lesson are another one ({votes}); check --lesson")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -166,6 +186,8 @@ def cmd_grade_one(args):
     except sandbox.SandboxUnavailable as err:
         print(f"neuroai grade-one: {err}", file=sys.stderr)
         return 3
+    if args.lesson:
+        _check_lesson(args.lesson, find_submissions(args.submissions), args.submissions)
     lesson_id = args.lesson or _infer_lesson(find_submissions(args.submissions), args.submissions)
     submissions = list(find_submissions(args.submissions, lesson_id).items())
     if not 0 <= args.index < len(submissions):
@@ -288,6 +310,8 @@ def _only_grader(out):
 def _grade(folder, lesson_id, out, timeout, progress, jobs):
     from tqdm.auto import tqdm
 
+    if lesson_id:
+        _check_lesson(lesson_id, find_submissions(folder), folder)
     lesson_id = lesson_id or _infer_lesson(find_submissions(folder), folder)
     lesson = lessons.get(lesson_id)
     submissions = find_submissions(folder, lesson_id)

@@ -154,7 +154,12 @@ def cmd_bench(args):
     if args.grading:
         lesson_id = (args.lessons or ["plasticity-geometry"])[0]
         result = bench_grading(lesson_id, args.submissions, args.out, args.jobs)
-        return 0 if result["scores_agree"] and result["nbgrader_ok"] else 1
+        why = ([] if result["nbgrader_ok"] else ["plain `nbgrader autograde` failed"]) + \
+              ([] if result["scores_agree"] else [f"the two graders disagree on {len(result['disagree'])} "
+                                                  f"submissions, e.g. {result['disagree'][:3]}"])
+        if why:
+            print("neuroai bench --grading: FAILED: " + "; ".join(why), file=sys.stderr)
+        return 1 if why else 0
     ids = args.lessons or list(lessons.LESSONS)
     rows = []
     cost, _ = test_cost()
@@ -172,8 +177,19 @@ def cmd_bench(args):
     (out / "bench.json").write_text(json.dumps(rows, indent=2))
     print(text)
     print(f"written: {out / 'bench.md'}, {out / 'bench.json'}")
-    ok = all(r["notebook_ok"] and r["holds"] and r["within_budget"] for r in rows)
-    return 0 if ok else 1
+    why = [f"{r['lesson']}: " + ", ".join(problems(r)) for r in rows if problems(r)]
+    if why:
+        print("neuroai bench: FAILED: " + "; ".join(why), file=sys.stderr)
+    return 1 if why else 0
+
+
+def problems(row):
+    """What is wrong with one lesson's bench row, in words (empty when it is fine)."""
+    over = [f"{part} {row[f'{part}_seconds']:.0f} s > {row[f'{part}_budget_s']:.0f} s"
+            for part in ("notebook", "reproduce") if row[f"{part}_seconds"] > row[f"{part}_budget_s"]]
+    return (([f"its notebook failed ({row.get('notebook_error', 'failed')})"] if not row["notebook_ok"] else []) +
+            (["its claim FAILS on seed 0"] if not row["holds"] else []) + (["over budget: " + ", ".join(over)]
+                                                                          if over else []))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import math
 import os
 import platform
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -132,7 +133,12 @@ def cmd_reproduce(args):
         for lesson in lessons.LESSONS.values():
             ref = lessons.load_reference(lesson.id)
             print(f"{lesson.id:24s} module {lesson.module}  {lesson.title}\n{'':24s} claim: {ref.CLAIM}")
-        return 0 if args.list else 2
+        if args.list:
+            return 0
+        print("neuroai reproduce: error: name the lesson to run (one of the above)", file=sys.stderr)
+        return 2
+    lessons.get(args.lesson)                                  # an unknown lesson or device: one line, at once
+    get_device(args.device)
     if args.seeds or args.record:
         seeds = parse_seeds(args.seeds) if args.seeds else [args.seed]
         if not args.record:
