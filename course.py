@@ -4,6 +4,7 @@
     python3 course.py book    # set up, build the executed book, serve it on http://127.0.0.1:8000
     python3 course.py test    # set up, run the whole test suite (what CI runs), on both cores
     python3 course.py test --slow   # ... and the slow tier: the benchmarks
+    python3 course.py lab     # set up, open the student notebooks (modules/) in JupyterLab
 
 Set-up is the same for both and is reused when nothing changed: a virtual environment in .venv with
 the pinned packages of requirements.txt and this repository's `neuroai` package; MathJax from npm
@@ -135,6 +136,20 @@ def cmd_test(args):
     sys.exit(0 if ran and all(code == 0 for code in ran) else (max(ran) if ran else 5))
 
 
+def cmd_lab(args):
+    """JupyterLab on the student notebooks (modules/), in the course's environment."""
+    ensure_python_env()
+    where = ROOT / "modules"
+    say(f"JupyterLab on {where.relative_to(ROOT)}/ (the student notebooks); Ctrl-C to stop")
+    cmd = [PY, "-m", "jupyter", "lab", f"--notebook-dir={where}", f"--port={args.port}", "--ServerApp.ip=127.0.0.1"]
+    if args.no_browser:
+        cmd.append("--no-browser")
+    try:
+        subprocess.run([str(c) for c in cmd], env=venv_env(), cwd=where, check=False)
+    except KeyboardInterrupt:
+        pass
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -145,6 +160,9 @@ def main():
     test.add_argument("--slow", action="store_true", help="also run the slow tier (the benchmarks)")
     test.add_argument("--jobs", type=int, default=None, help="pytest workers (default: 2, or 1 on one core)")
     test.epilog = "Any other arguments are passed on to pytest, e.g. `python3 course.py test -x -k grading`."
+    lab = sub.add_parser("lab", help="set up and open the student notebooks in JupyterLab")
+    lab.add_argument("--port", type=int, default=8888)
+    lab.add_argument("--no-browser", action="store_true", help="only print the address to open")
     sub.add_parser("setup", help="only create or update the environment")
     args, rest = parser.parse_known_args()
     args.pytest_args = rest
@@ -154,6 +172,8 @@ def main():
         cmd_book(args)
     elif args.command == "test":
         cmd_test(args)
+    elif args.command == "lab":
+        cmd_lab(args)
     else:
         ensure_python_env()
         ensure_mathjax()

@@ -47,8 +47,11 @@ def threads(n=None):
 
 
 def configure(device=None, n_threads=None):
-    """Apply the course's run setting: set torch's CPU threads and return the device to compute on."""
+    """Apply the course's run setting: set torch's CPU threads and return the device to compute on.
+    In a notebook it also makes a failed `assert` show the values it compared (neuroai.checks)."""
     n = threads(n_threads)
     if n > 0:
         torch.set_num_threads(n)
+    from neuroai.checks import show_values_in_asserts
+    show_values_in_asserts()                 # in a notebook: a failed visible check shows its values
     return get_device(device)

@@ -3,7 +3,7 @@
 The browser test builds the book once (`python -m neuroai book build`, about a minute), serves
 book/_build/html on 127.0.0.1 and reads the lesson page as Chromium renders it: the executed
 notebook's figure, MathJax's math, no errors, the solutions collapsed, no hidden tests, the launch
-links. Without Chromium it is skipped, unless CI is set. It also saves build/book-lesson.png.
+links; and it measures every page's display math at desktop and phone width (tests/course/book_layout.js). Without Chromium it is skipped, unless CI is set. It also saves build/book-lesson.png.
 """
 import functools
 import json
@@ -25,6 +25,8 @@ from neuroai.course import book, lessons, reproducibility
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "book" / "_build" / "html"
+LAYOUT_JS = Path(__file__).with_name("book_layout.js")
+WIDTHS = {"desktop": 1280, "phone": 390}                   # iframe widths: a laptop window, a phone
 
 
 # --- the page generator ------------------------------------------------------------------------------
@@ -56,7 +58,7 @@ def test_chapter_from_instructor_notebook(lesson_id):
         assert book.strip_solution_markers(src.source).strip()
     graded_only_hidden = [c for c in source.cells if _grading(c).get("grade")
                           and not book.strip_hidden_tests(c.source).replace("#", "").strip()]
-    kept = len(source.cells) - len(graded_only_hidden) + 1          # + the launch cell
+    kept = len(source.cells) - len(graded_only_hidden) + 2          # + the launch cell and "At a glance"
     assert len(chapter.cells) in (kept, kept - 1)                   # the title may merge into it
 
     # the title and the launch links come first
@@ -85,10 +87,11 @@ def test_hidden_tests_and_markers_removed():
     chapter = book.chapter_notebook(nb, lessons.get(sorted(lessons.LESSONS)[0]))
     sources = [c.source for c in chapter.cells]
     assert sources[0].startswith("# A title\n\n<p class=\"neuroai-launch\">")
-    assert sources[1:] == ["Prose with $x^2$.", "def f(x):\n    return 2 * x",
+    assert sources[1].startswith("```{admonition} At a glance")
+    assert sources[2:] == ["Prose with $x^2$.", "def f(x):\n    return 2 * x",
                            "assert f(1) == 2  # visible", "print('done')"]
-    assert chapter.cells[2].metadata["tags"] == ["hide-input"]
-    assert chapter.cells[4].metadata["tags"] == ["nbval-check-output"]
+    assert chapter.cells[3].metadata["tags"] == ["hide-input"]
+    assert chapter.cells[5].metadata["tags"] == ["nbval-check-output"]
     assert len(nb.cells) == 5 and "nbgrader" in nb.cells[1].metadata     # the input is untouched
 
 
@@ -156,14 +159,31 @@ def server(built_book):
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built book, and at /__layout__?width=W&pages=a.html,b.html a driver page that runs
+    tests/course/book_layout.js on those chapters in an iframe W pixels wide (the book stays as built)."""
+
     def log_message(self, *args):
         pass
 
+    def do_GET(self):
+        url = urlparse(self.path)
+        if url.path != "/__layout__":
+            return super().do_GET()
+        query = dict(part.split("=", 1) for part in url.query.split("&"))
+        params = json.dumps({"width": int(query["width"]), "pages": ["/" + p for p in query["pages"].split(",")]})
+        body = (f'<!doctype html><html><body><script type="application/json" id="neuroai-pages">{params}'
+                f'</script><script>{LAYOUT_JS.read_text()}</script></body></html>').encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
-def _browse(chromium, url, tmp_path, *extra):
+
+def _browse(chromium, url, tmp_path, *extra, budget_ms=15000):
     cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={tmp_path / 'chromium-profile'}", "--virtual-time-budget=15000", *extra, url]
+           f"--user-data-dir={tmp_path / 'chromium-profile'}", f"--virtual-time-budget={budget_ms}", *extra, url]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, f"chromium failed: {proc.stderr[-3000:]}"
     return proc.stdout
@@ -179,6 +199,46 @@ def lesson_dom(built_book, server, tmp_path_factory):
     shot.parent.mkdir(exist_ok=True)
     _browse(built_book, url, tmp, f"--screenshot={shot}", "--window-size=1280,2000")
     return lesson_id, url, dom
+
+
+@pytest.fixture(scope="module")
+def layouts(built_book, server, tmp_path_factory):
+    """{width name: [one result per page]}: every chapter and generated page, measured in Chromium."""
+    pages = sorted(p.relative_to(HTML).as_posix() for p in (HTML / "_generated").glob("*.html"))
+    pages += ["index.html"]
+    tmp = tmp_path_factory.mktemp("chromium-layout")
+    found = {}
+    for name, width in WIDTHS.items():
+        dom = _browse(built_book, urljoin(server, f"__layout__?width={width}&pages={','.join(pages)}"), tmp,
+                      "--dump-dom", budget_ms=120000)
+        match = re.findall(r'<pre id="neuroai-layout"[^>]*>(.*?)</pre>', dom, re.S)
+        assert match, f"the layout script did not finish at {name} width"
+        found[name] = json.loads(html.unescape(match[-1]))
+        assert len(found[name]) == len(pages)
+    return found
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_every_chapter_math_renders_without_errors(layouts, width):
+    bad = {r["url"]: r["errors"] for r in layouts[width] if r["errors"]}
+    assert not bad, f"MathJax reports TeX errors (red) on: {bad}"
+    lessons_measured = [r for r in layouts[width] if r["math"]]
+    assert len(lessons_measured) >= len(lessons.LESSONS), "some chapters have no typeset display math"
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_every_display_equation_stays_inside_its_column(layouts, width):
+    """Nothing of an equation is cut off or leaves the text column; a phone may scroll a wide one."""
+    bad = [(r["url"], m["tag"] or m["index"], m["text"][:30], f"outside {m['outside']} px, unreachable {m['lost']} px")
+           for r in layouts[width] for m in r["math"] if m["outside"] > 1 or m["lost"] > 1]
+    assert not bad, f"display math leaves its column at {width} width: {bad}"
+
+
+def test_every_display_equation_fits_a_desktop_column(layouts):
+    """On a desktop nobody should have to scroll an equation: a wide one is set on several lines."""
+    wide = [(r["url"], m["tag"] or m["index"], f"{m['content']} px in {m['box']} px")
+            for r in layouts["desktop"] for m in r["math"] if m["content"] > m["box"] + 1]
+    assert not wide, f"equations wider than the desktop column (break them into lines): {wide}"
 
 
 def test_lesson_page_shows_the_executed_figure(lesson_dom):
@@ -224,6 +284,18 @@ def test_lesson_page_has_launch_links(lesson_dom):
     _, slug = book.repository()
     assert f'href="https://colab.research.google.com/github/{slug}/blob/main/{student}"' in dom
     assert f'href="https://mybinder.org/v2/gh/{slug}/HEAD?labpath={student}"' in dom
+
+
+def test_the_download_button_gives_the_student_notebook(lesson_dom):
+    """The page offers the student notebook for download, never the solved chapter."""
+    lesson_id, url, dom = lesson_dom
+    links = re.findall(r'href="([^"]+\.ipynb)"', dom)
+    local = [link for link in links if not link.startswith("http")]
+    assert local == [f"../student/{lesson_id}.ipynb"], links
+    served = HTML / "student" / f"{lesson_id}.ipynb"
+    assert served.read_bytes() == lessons.get(lesson_id).path("student").read_bytes()
+    assert "BEGIN SOLUTION" not in served.read_text() and "NotImplementedError" in served.read_text()
+    assert not (HTML / "_sources").exists() or not list((HTML / "_sources").rglob("*.ipynb"))
 
 
 def test_lesson_page_loads_nothing_remote(lesson_dom):
@@ -303,3 +375,55 @@ def test_reproducibility_page_explains_failures_and_sorts_by_module():
     assert f"seed {known}: **FAILS** (known)" in page
     assert f"**Seed {known} fails.** A known failure: conspec seed {known}" in page
     assert "**Seed 0 fails.** Not a known failure" in page                       # poyo seed 0 is not known
+
+
+def test_a_book_build_reuses_its_executed_chapters_for_the_same_code(tmp_path, monkeypatch):
+    """A chapter that a book build executed is reused while its code cells are the same; its prose may
+    change (and the new prose is shown); an edited code cell makes the build execute it again."""
+    lesson = lessons.get("plasticity-geometry")
+    monkeypatch.setattr(book, "_chapter_cache", lambda _lesson: tmp_path / f"{_lesson.id}.ipynb")
+    source = nbformat.read(lesson.path("source"), as_version=4)
+    fresh = book.chapter_notebook(source, lesson)
+    assert not book._reuse_chapter_outputs(fresh, lesson)                  # nothing saved yet
+    executed = book.chapter_notebook(source, lesson)
+    for cell in executed.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="ran\n")]
+    executed.metadata["neuroai"] = {"chapter_code_sha256": book.chapter_code_fingerprint(executed, lesson)}
+    nbformat.write(executed, tmp_path / f"{lesson.id}.ipynb")
+    prose = book.chapter_notebook(source, lesson)
+    first_md = next(c for c in prose.cells[2:] if c.cell_type == "markdown")
+    first_md.source += "\n\nA new sentence."
+    assert book._reuse_chapter_outputs(prose, lesson)
+    assert all(c.outputs for c in prose.cells if c.cell_type == "code") and "A new sentence." in first_md.source
+    edited = book.chapter_notebook(source, lesson)
+    next(c for c in edited.cells if c.cell_type == "code").source += "\nx = 1"
+    assert not book._reuse_chapter_outputs(edited, lesson)
+    (tmp_path / f"{lesson.id}.ipynb").write_text("{not json")               # a damaged cache is not trusted
+    assert not book._reuse_chapter_outputs(book.chapter_notebook(source, lesson), lesson)
+
+
+@pytest.mark.parametrize("lesson_id", sorted(lessons.LESSONS))
+def test_every_chapter_opens_with_objectives_prerequisites_and_time(lesson_id):
+    lesson = lessons.get(lesson_id)
+    nb = book.chapter_notebook(nbformat.read(lesson.path("source"), as_version=4), lesson)
+    glance = nb.cells[1].source
+    guide = book.lesson_guide()[lesson_id]
+    assert len(guide["objectives"]) >= 2 and guide["prerequisites"]
+    for item in guide["objectives"] + guide["prerequisites"]:
+        assert item in glance
+    for function in lessons.load_autograder_spec(lesson_id).GRADED:
+        assert f"`{function}`" in glance
+    assert re.search(r"reading about \d+ min \([\d,]+ words\)", glance)
+    assert re.search(r"the claim check trains for about \d+ s on one CPU core", glance)
+
+
+def test_syllabus_and_glossary_are_in_the_book():
+    page = book.syllabus_markdown()
+    for lesson_id in lessons.LESSONS:
+        assert f"{{doc}}`/_generated/{lesson_id}`" in page
+    toc = book.toc_yaml()
+    assert "file: glossary" in toc and "file: _generated/syllabus" in toc
+    glossary = (ROOT / "book" / "glossary.md").read_text()
+    for term in ("Control", "Pilot seeds", "Dale's law", "Surrogate gradient", "Mirror descent"):
+        assert f"\n{term}\n" in glossary

@@ -10,6 +10,7 @@ any, and without a sandbox the grader refuses to run.
 """
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -158,10 +159,15 @@ def test_feedback_leaks_nothing(graded):
     for text in ["BEGIN HIDDEN TESTS", *adversarial.HIDDEN]:
         assert text not in log, text
     for student, (_, _, forbidden, status) in expected.items():
+        html = (out / "feedback" / f"{student}.html").read_text()      # every student gets a page
         if status != "graded":
-            assert not (out / "feedback" / f"{student}.html").exists()
-            continue
-        html = (out / "feedback" / f"{student}.html").read_text()
+            assert "It was not graded:" in html and status in html, (student, html[:500])
+            assert "<script" not in html
+        else:
+            assert not re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="(?:https?:)?//', html), student  # offline
+            assert "Test cell" not in html and "Test of <code>" in html, student   # the summary names functions
+            if (out / "feedback" / "mathjax" / "tex-svg.js").exists():
+                assert '<script src="mathjax/tex-svg.js">' in html
         for text in ["BEGIN HIDDEN TESTS", *forbidden]:
             escaped = text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
             assert text not in html and escaped not in html, (student, text)

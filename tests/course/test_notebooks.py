@@ -28,6 +28,28 @@ def test_student_notebook_is_not_stale(lesson_id):
 
 
 @pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_every_stub_names_its_function(lesson_id):
+    """A student who runs a cell before writing it learns which function is missing."""
+    nb = nbformat.read(lessons.get(lesson_id).path("student"), as_version=4)
+    stubs = [c.source for c in nb.cells if c.cell_type == "code" and "NotImplementedError" in c.source]
+    assert stubs
+    for source in stubs:
+        names = ast.parse(source).body
+        defined = {n.name for n in names if isinstance(n, ast.FunctionDef)}
+        for line in source.splitlines():
+            if "raise NotImplementedError" in line:
+                named = line.split('write ', 1)[1].split('"')[0]
+                assert named in defined, (lesson_id, line)
+
+
+def test_name_stubs_names_the_enclosing_function():
+    stub = release.STUB
+    source = f"def a(x):\n    # YOUR CODE HERE\n    {stub}\n\n\ndef b(y):\n    {stub}"
+    assert release.name_stubs(source).count('write a")') == 1 and release.name_stubs(source).count('write b")') == 1
+    assert release.name_stubs(f"{stub}") == stub                      # no function: left as it is
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
 def test_notebook_code_is_the_reference(lesson_id):
     lesson = lessons.get(lesson_id)
     in_notebook = notebook_definitions(nbformat.read(lesson.path("source"), as_version=4))

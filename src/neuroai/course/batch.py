@@ -416,6 +416,11 @@ def _feedback(out, lesson, plan, results, contents, keys):
         if student not in graded:
             (feedback / f"{student}.html").unlink(missing_ok=True)
             current.pop(student)
+    for student, record in results.items():               # not graded: a page that says what happened
+        if record["status"] != "graded":
+            page, target = status_page(lesson, plan, student, record), feedback / f"{student}.html"
+            if not target.exists() or target.read_text(encoding="utf-8", errors="replace") != page:
+                _write_atomic(target, page)
     changed = {s: r for s, r in graded.items()
                if current.get(s) != keys.get(s) or not (feedback / f"{s}.html").exists()}
     log = [f"== feedback: {len(changed)} written, {len(graded) - len(changed)} already current"]
@@ -435,16 +440,68 @@ def _feedback(out, lesson, plan, results, contents, keys):
         if done.returncode != 0:
             print(f"neuroai grade: nbgrader generate_feedback failed (exit {done.returncode}); the feedback of "
                   f"{len(changed)} students is missing, see {out / 'grading.log'}", file=sys.stderr)
+        mathjax = local_mathjax(feedback)
         for student in changed:
-            html = course / "feedback" / student / lesson_id / f"{lesson_id}.html"
-            if html.exists():
-                shutil.copy(html, feedback / f"{student}.html")
+            page = course / "feedback" / student / lesson_id / f"{lesson_id}.html"
+            if page.exists():
+                _write_atomic(feedback / f"{student}.html",
+                              offline_feedback(page.read_text(encoding="utf-8"), plan, mathjax))
                 if student in keys:
                     current[student] = keys[student]
             else:
                 current.pop(student, None)
     _write_atomic(manifest_path, json.dumps(current, indent=1, sort_keys=True))
     return log
+
+
+MATHJAX_BLOCK = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
+REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.I)
+
+
+def local_mathjax(feedback):
+    """Copy the course's MathJax (book/_static/mathjax, made by `course.py setup`) beside the feedback
+    pages; returns the relative path to load it from, or None where the course has no copy."""
+    source = lessons.course_root() / "book" / "_static" / "mathjax" / "tex-svg.js"
+    if not source.exists():
+        source = lessons.course_root() / "node_modules" / "mathjax" / "es5" / "tex-svg.js"
+    if not source.exists():
+        return None
+    (feedback / "mathjax").mkdir(exist_ok=True)
+    target = feedback / "mathjax" / "tex-svg.js"
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        shutil.copy(source, target)
+    return "mathjax/tex-svg.js"
+
+
+def offline_feedback(page, plan, mathjax):
+    """nbgrader's feedback page, made to work offline and to name what was graded: MathJax from the
+    local copy (not a CDN; without a copy the math stays as TeX), no other remote script, and each
+    test in the summary named by the functions it grades instead of "Test cell"."""
+    local = "" if mathjax is None else (
+        '<script>window.MathJax = {tex: {inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]], processEscapes: true, '
+        'tags: "ams"}, options: {skipHtmlTags: ["script", "noscript", "style", "textarea", "pre", "code"]}};'
+        f'</script>\n<script src="{mathjax}"></script>')
+    page = MATHJAX_BLOCK.sub(lambda _: local, page)
+    page = REMOTE_SCRIPT.sub("", page)
+    for gid, test in plan["tests"].items():
+        names = ", ".join(f"<code>{html.escape(n)}</code>" for n in test["functions"]) or html.escape(gid)
+        page = page.replace(f'<a href="#{gid}">Test cell</a>', f'<a href="#{gid}">Test of {names}</a>')
+    return page
+
+
+def status_page(lesson, plan, student, record):
+    """The feedback page of a submission that could not be graded: what happened, in plain words."""
+    points = sum(t["points"] for t in plan["tests"].values())
+    notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in record.get("notes", []))
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(lesson.id)}: '
+            f'{html.escape(student)}</title></head>\n<body style="font-family: sans-serif; max-width: 48em; '
+            f'margin: 2em auto">\n<h1>{html.escape(lesson.title)}</h1>\n<p>Submission of '
+            f'<b>{html.escape(student)}</b>: score 0 / {points:g}.</p>\n<p><b>It was not graded:</b> '
+            f'{html.escape(str(record["status"]))}</p>\n' + (f"<ul>{notes}</ul>\n" if notes else "") +
+            f'<p>Submit the lesson\'s notebook, <code>{html.escape(lesson.id)}.ipynb</code>, as Jupyter saved '
+            "it (a .ipynb file, not a link, a copy of another file or an export), with your functions "
+            "written in its exercise cells. Your instructor has this page and can grade it again.</p>\n"
+            "</body></html>\n")
 
 
 def _csv(rows):

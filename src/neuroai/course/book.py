@@ -14,6 +14,7 @@ Hand-written and committed: book/_config.yml, intro.md, instructors.md, modules/
 This module is also a small Sphinx extension (`setup` at the bottom, named in book/_config.yml).
 """
 import copy
+import hashlib
 import os
 import re
 import shutil
@@ -103,12 +104,48 @@ def launch_markdown(lesson):
         '<p class="neuroai-launch">\n'
         f'<a class="neuroai-button" href="{colab}">Open in Colab</a>\n'
         f'<a class="neuroai-button" href="{binder}">Launch on Binder</a>\n'
+        f'<a class="neuroai-button" href="../student/{lesson.id}.ipynb" download="{lesson.id}.ipynb">'
+        "Download the student notebook</a>\n"
         "</p>\n\n"
         f"The exercises are in the student notebook [`{student}`]({url}/blob/main/{student}): open it "
-        "with one of the buttons above, or locally with Jupyter after `python3 course.py setup`. "
+        "with one of the buttons above, download it, or open it locally with `python3 course.py lab`. "
         "This page is the instructor's version, run when the book was built: the solution to each "
         "exercise is collapsed below (click to show it), so try the exercise first."
     )
+
+
+WORDS_PER_MINUTE = 200          # a common figure for reading technical prose; the word count is measured
+
+
+def lesson_guide():
+    """book/lesson-guide.yml: each lesson's objectives and prerequisites."""
+    import yaml
+    return yaml.safe_load((book_dir() / "lesson-guide.yml").read_text(encoding="utf-8")) or {}
+
+
+def glance_markdown(lesson, cells):
+    """The box under a chapter's title: what the student will be able to do, what the chapter assumes,
+    the functions to write, and the time it takes: reading (the chapter's words at WORDS_PER_MINUTE) and
+    the claim check (the median of the lesson's recorded runs, measured)."""
+    import json
+    guide = lesson_guide().get(lesson.id)
+    if not guide:
+        raise ValueError(f"book/lesson-guide.yml has no entry for lesson {lesson.id!r} (objectives, prerequisites)")
+    words = sum(len(re.findall(r"[A-Za-z]+", c.source)) for c in cells if c.cell_type == "markdown")
+    graded = list(getattr(lessons.load_autograder_spec(lesson.id), "GRADED", {}))
+    time = f"reading about {max(1, round(words / WORDS_PER_MINUTE))} min ({words:,} words)"
+    record = lessons.course_root() / "records" / f"{lesson.id}.json"
+    if record.exists():
+        runs = sorted(r["seconds"] for r in json.loads(record.read_text()).get("runs", []))
+        if runs:
+            time += (f"; the claim check trains for about {runs[len(runs) // 2]:.0f} s on one CPU core (median of "
+                     f"{len(runs)} recorded runs)")
+    lines = ["```{admonition} At a glance", ":class: tip", "**After this chapter you can**", ""]
+    lines += [f"- {item}" for item in guide.get("objectives", [])]
+    lines += ["", "**It assumes**", ""] + [f"- {item}" for item in guide.get("prerequisites", [])]
+    lines += ["", f"**You write** {len(graded)} functions: " + ", ".join(f"`{g}`" for g in graded) + ".",
+              "", f"**Time**: {time}, plus the exercises.", "```"]
+    return "\n".join(lines)
 
 
 def chapter_notebook(nb, lesson, keep_outputs=False):
@@ -162,6 +199,7 @@ def chapter_notebook(nb, lesson, keep_outputs=False):
     else:
         launch.source = f"# {lesson.title}\n\n{launch.source}"
     cells.insert(0, launch)
+    cells.insert(1, nbformat.v4.new_markdown_cell(glance_markdown(lesson, cells)))
 
     nb.cells = cells
     if nb.nbformat_minor < 5:                  # cell ids (the launch cell has one) need nbformat 4.5
@@ -204,9 +242,77 @@ def write_chapter(lesson, source=None, fresh=False):
         nb.metadata["mystnb"] = {"execution_mode": "off"}
     else:
         nb = chapter_notebook(nbformat.read(source, as_version=4), lesson)
+        if not fresh and _reuse_chapter_outputs(nb, lesson):
+            say(f"{lesson.id}: using the outputs of the last book build's run of the same code (build/chapters/)")
+            nb.metadata["mystnb"] = {"execution_mode": "off"}
     path = generated_dir() / f"{lesson.id}.ipynb"
     nbformat.write(nb, path)
     return path
+
+
+def chapter_code_fingerprint(nb, lesson):
+    """sha256 of what a chapter's outputs depend on: its code cells in order, the lesson's reference
+    file and the student's library (neuroai, not the course machinery). The prose is not in it: a
+    chapter whose text changed keeps its outputs."""
+    digest = hashlib.sha256()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            digest.update(b"cell\0" + cell.source.encode())
+    library = Path(lessons.__file__).resolve().parents[1]
+    files = [lesson.path("reference"), *sorted(f for f in library.rglob("*.py") if "course" not in f.parts)]
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _chapter_cache(lesson):
+    return lessons.course_root() / "build" / "chapters" / f"{lesson.id}.ipynb"
+
+
+def _reuse_chapter_outputs(nb, lesson):
+    """Fill `nb` (a fresh chapter) with the outputs that the last book build executed for the same
+    code, if there are any. Returns True if it did."""
+    import nbformat
+
+    cache = _chapter_cache(lesson)
+    if not cache.exists():
+        return False
+    try:
+        saved = nbformat.read(cache, as_version=4)
+    except Exception:                                       # a damaged cache is rebuilt, never trusted
+        return False
+    if saved.metadata.get("neuroai", {}).get("chapter_code_sha256") != chapter_code_fingerprint(nb, lesson):
+        return False
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    done = [c for c in saved.cells if c.cell_type == "code"]
+    if [c.source for c in code] != [c.source for c in done]:
+        return False
+    for cell, executed in zip(code, done):
+        cell.outputs, cell.execution_count = executed.outputs, executed.execution_count
+    return True
+
+
+def save_executed_chapters():
+    """After a build: keep each chapter Jupyter Book executed (book/_build/jupyter_execute/) in
+    build/chapters/, stamped with its code fingerprint, so the next build reuses its outputs."""
+    import nbformat
+
+    for lesson in lessons.LESSONS.values():
+        executed = book_dir() / "_build" / "jupyter_execute" / "_generated" / f"{lesson.id}.ipynb"
+        generated = generated_dir() / f"{lesson.id}.ipynb"
+        if not executed.exists() or not generated.exists():
+            continue
+        if nbformat.read(generated, as_version=4).metadata.get("mystnb", {}).get("execution_mode") == "off":
+            continue                                        # not executed by this build
+        if executed.stat().st_mtime < generated.stat().st_mtime:
+            continue                                        # left from an earlier build
+        nb = nbformat.read(executed, as_version=4)
+        nb.metadata.setdefault("neuroai", {})["chapter_code_sha256"] = chapter_code_fingerprint(nb, lesson)
+        cache = _chapter_cache(lesson)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        nbformat.write(nb, tmp)
+        os.replace(tmp, cache)
 
 
 # --- the reproducibility page ----------------------------------------------------------------------
@@ -225,8 +331,37 @@ def toc_yaml():
         if ids:
             lines.append("        sections:")
             lines += [f"          - file: _generated/{lesson_id}" for lesson_id in ids]
-    lines += ["  - caption: Reproducing and teaching", "    chapters:",
-              "      - file: _generated/reproducibility", "      - file: instructors", ""]
+    lines += ["  - caption: Reproducing and teaching", "    chapters:", "      - file: _generated/syllabus",
+              "      - file: glossary", "      - file: _generated/reproducibility", "      - file: instructors", ""]
+    return "\n".join(lines)
+
+
+def syllabus_markdown():
+    """book/_generated/syllabus.md: the course on one page, for planning a class or a workshop."""
+    import nbformat
+    lines = ["# Syllabus", "",
+             "The course on one page: every lesson with the functions its students write and the time it takes,",
+             "module by module, so that a class or a workshop can be planned from it. Reading times count the",
+             f"chapter's words at {WORDS_PER_MINUTE} words a minute; training times are the median of the lesson's",
+             "recorded claim checks on one CPU core (see {doc}`reproducibility`). The exercises come on top: the",
+             "functions are short (a few lines to a screenful each), and each has visible checks to run at once.",
+             "One way to run a lesson in class: read the question and the math together, write the functions in",
+             "pairs, then run the finding and discuss the questions at the end of the chapter. Terms are in the",
+             "{doc}`/glossary`.", ""]
+    for number, (module_dir, title) in sorted(lessons.MODULES.items()):
+        lines += [f"## Module {number}: {title}", ""]
+        chosen = [lesson for lesson in lessons.LESSONS.values() if lesson.module == number]
+        if not chosen:
+            lines += ["No lesson of this module is built yet.", ""]
+            continue
+        lines += ["| lesson | you write | time |", "|---|---|---|"]
+        for lesson in chosen:
+            cells = chapter_notebook(nbformat.read(lesson.path("source"), as_version=4), lesson).cells
+            glance = cells[1].source
+            writes = re.search(r"\*\*You write\*\* (.*)", glance).group(1)
+            time = re.search(r"\*\*Time\*\*: (.*), plus the exercises", glance).group(1)
+            lines.append(f"| {{doc}}`/_generated/{lesson.id}` | {writes} | {time} |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -252,6 +387,8 @@ def generate_pages(seeds=1, fresh=False):
         (out / f"lessons-{module_dir}.md").write_text(module_lessons_markdown(number), encoding="utf-8")
     paths = [write_chapter(lesson, fresh=fresh) for lesson in lessons.LESSONS.values()]
     paths.append(write_reproducibility(generated_dir(), seeds, fresh)[0])
+    (out / "syllabus.md").write_text(syllabus_markdown(), encoding="utf-8")
+    paths.append(out / "syllabus.md")
     toc = out / "_toc.yml"
     toc.write_text(toc_yaml(), encoding="utf-8")
     paths.append(toc)
@@ -285,7 +422,33 @@ def remote_assets(html):
     return REMOTE_ASSET.findall(html)
 
 
-def build_html():
+PAGE_READ = re.compile(r"reading sources\.\.\. .*?\[\s*\d+%\]\s+(?:\x1b\[[0-9;]*m)*([\w/.-]+)")
+EXECUTED = re.compile(r"_generated/([\w.-]+)\.ipynb: Executed notebook in ([\d.]+) seconds")
+
+
+def _run_logged(cmd, env, log, verbose):
+    """Run Jupyter Book with its output in `log`; print one progress line per chapter (all of the
+    output with `verbose`). Returns (exit status, the last 80 lines)."""
+    tail = []
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=lessons.course_root(), env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, errors="replace")
+        for line in proc.stdout:
+            out.write(line)
+            tail = (tail + [line])[-80:]
+            if verbose:
+                print(line, end="", flush=True)
+                continue
+            executed, read = EXECUTED.search(line), PAGE_READ.search(line)
+            if executed:
+                say(f"  {executed.group(1)}: executed in {float(executed.group(2)):.0f} s")
+            elif read and read.group(1).startswith("_generated/") and "lessons-" not in read.group(1):
+                say(f"  {read.group(1).split('/')[-1]}: reading")
+        proc.wait()
+    return proc.returncode, tail
+
+
+def build_html(verbose=False):
     """Run Jupyter Book on book/ (pages already generated). Raises RuntimeError if it fails."""
     book = book_dir()
     env = dict(os.environ)
@@ -295,12 +458,18 @@ def build_html():
     env.setdefault("PYTHONHASHSEED", "0")
     cmd = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
            "build", str(book), "--toc", str(generated_dir() / "_toc.yml"), "--all"]
-    say("$ jupyter-book build book/ --toc book/_generated/_toc.yml --all")
-    proc = subprocess.run(cmd, cwd=lessons.course_root(), env=env)
+    shutil.rmtree(html_dir() / "_sources", ignore_errors=True)     # left by builds that copied the sources
+    log = lessons.course_root() / "build" / "book.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    say(f"$ jupyter-book build book/ --toc book/_generated/_toc.yml --all   (its output: {log.relative_to(lessons.course_root())})")
+    returncode, tail = _run_logged(cmd, env, log, verbose)
     index = html_dir() / "index.html"
-    if proc.returncode != 0 or not index.exists():
-        raise RuntimeError(f"jupyter-book build failed (exit status {proc.returncode}); see its output "
-                           "above (a notebook cell that raised shows its traceback there)")
+    if returncode != 0 or not index.exists():
+        if not verbose:
+            print("".join(tail), file=sys.stderr, end="")
+        raise RuntimeError(f"jupyter-book build failed (exit status {returncode}); the end of its output is "
+                           f"above, all of it in {log} (a notebook cell that raised shows its traceback there)")
+    save_executed_chapters()
     found = {page.relative_to(html_dir()).as_posix(): remote_assets(page.read_text(encoding="utf-8"))
              for page in html_dir().rglob("*.html")}
     found = {page: tags for page, tags in found.items() if tags}
@@ -321,7 +490,7 @@ def cmd_book(args):
     if args.action == "pages":
         return 0
     try:
-        index = build_html()
+        index = build_html(verbose=getattr(args, "verbose", False))
     except RuntimeError as err:
         print(f"neuroai book build: error: {err}", file=sys.stderr)
         return 1
@@ -347,7 +516,28 @@ def _drop_widget_state(app, env):
         meta.get("js_files", {}).pop("ipywidgets_state", None)
 
 
+def _copy_student_notebooks(app, exception):
+    """The page's download button gives the student notebook: each lesson's modules/ notebook is
+    served at student/<id>.ipynb beside the chapters (the theme's own button, which would hand out the
+    solved chapter, is switched off in book/_config.yml)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir) / "student"
+    out.mkdir(parents=True, exist_ok=True)
+    for lesson in lessons.LESSONS.values():
+        if lesson.path("student").exists():
+            shutil.copy(lesson.path("student"), out / f"{lesson.id}.ipynb")
+
+
+def _no_source_download(app, config):
+    """The theme's download button offers the page's source, the solved chapter: switched off (the
+    chapter's own "Download the student notebook" button replaces it)."""
+    config.html_theme_options = {**(config.html_theme_options or {}), "use_download_button": False}
+
+
 def setup(app):
     app.connect("config-inited", _drop_auto_mathjax)
+    app.connect("config-inited", _no_source_download)
     app.connect("env-updated", _drop_widget_state)
+    app.connect("build-finished", _copy_student_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

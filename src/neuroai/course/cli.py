@@ -104,6 +104,7 @@ def main(argv=None):
     p.add_argument("action", choices=["build", "pages"],
                    help="build: generate pages and run Jupyter Book; pages: only generate the pages")
     p.add_argument("--seeds", type=POSITIVE, default=1, help="reproduce seeds per lesson for the table")
+    p.add_argument("--verbose", action="store_true", help="show Jupyter Book's whole output (else build/book.log)")
     p.add_argument("--fresh", action="store_true",
                    help="rerun every claim check and execute every chapter, even where results saved "
                         "from the same code exist")

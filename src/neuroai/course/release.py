@@ -9,6 +9,7 @@ and feedback) and fills a student notebook in with the instructor's solutions fo
 """
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,8 +103,22 @@ def student_notebook(lesson_id):
         if cell.cell_type == "code":
             cell.execution_count = None
             cell.outputs = []
+            cell.source = name_stubs(cell.source)
     nb.metadata["neuroai"] = {"lesson": lesson.id, "generated_from": f"solutions/{lesson.id}.ipynb"}
     return nb
+
+
+STUB = 'raise NotImplementedError("Exercise: write this function")'     # nbgrader's code_stub (autograder/)
+
+
+def name_stubs(source):
+    """Each stub names the function it stands in: NotImplementedError("Exercise: write mirror_step")."""
+    out, name = [], None
+    for line in source.split("\n"):
+        match = re.match(r"\s*def (\w+)\(", line)
+        name = match.group(1) if match else name
+        out.append(line.replace(STUB, f'raise NotImplementedError("Exercise: write {name}")') if name else line)
+    return "\n".join(out)
 
 
 def solved_notebook(lesson_id, changes=None, prefix=None):
