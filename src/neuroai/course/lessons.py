@@ -174,6 +174,15 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Azabou, M., Arora, V., Ganesh, V., Mao, X., Nachimuthu, S., Mendelson, M. J., Richards, B., Perich, M. G., "
            "Lajoie, G., & Dyer, E. L. (2023). A Unified, Scalable Framework for Neural Population Decoding. "
            "NeurIPS 2023. arXiv:2310.16046."),
+    Lesson("fast-slow-successor-features", 3,
+           "Fast and slow successor features: consolidation over many timescales under drift",
+           "Chua, R., Precup, D., & Richards, B. A. (2025). Balancing Plasticity and Stability with Fast and "
+           "Slow Successor Features. arXiv preprint.",
+           kind="rl-or-physics",
+           paper_result="In 3D Miniworld four rooms with a drifting slip and two goals taking turns (T1 T2 T1 T2), "
+                        "and in MuJoCo with drifting mass and friction, synaptic consolidation beats parameter "
+                        "resets, consolidating SFs beats consolidating Q-values, and consolidation over several "
+                        "timescales (the official notebooks compare 0, 3, 6 and 9 beakers) works best."),
 ]}
 
 
