@@ -32,7 +32,8 @@ CLAIM = ("Under continual drift, consolidating successor features beats resettin
 # single-copy control, reset period in updates). Filled in by agents() from the pilot-tuned values below.
 RESET_PERIODS = (625, 1250, 2500)        # updates (x 4 env steps): the reset control's candidates
 SINGLE_INDICES = (1, 4, 8)               # the single slow copy's capacity 2^j: timescales 40, 320, 5120 updates
-BEST_RESET, BEST_SINGLE = 2500, 8        # chosen on pilot seeds 0 and 1 (see tune()), 8 replicas each:
+BEST_RESET = 2500                        # the reset period and the single copy's index, chosen on pilot seeds
+BEST_SINGLE = 8                          # 0 and 1 (see tune()), 8 replicas each:
 # mean second-exposure return, seed 0 / seed 1: reset every 625 updates 0.210 / 0.223, 1250: 0.320 / 0.308,
 # 2500 (= at each task switch): 0.389 / 0.374; single copy j = 1: 0.145 / 0.139, j = 4: 0.349 / 0.275,
 # j = 8: 0.430 / 0.389. Both controls are tuned the same way; the 9-beaker chain is not tuned (official g).
@@ -109,8 +110,19 @@ def recall_mask(step, scales):
 
 
 def benna_fusi_step(U, caps, g, lr_c, mask):
-    """One consolidation update of the beakers U (K, ...) in the official order (see section 4).
-    caps (K + 1,), mask (K,) from recall_mask. Returns the new (K, ...) tensor (U is left unchanged)."""
+    """One consolidation update of the beakers U (K, ...), beaker by beaker in this order, each line using
+    the values already updated above it (the official consolidation_update_fn):
+
+        u_0     += mask_0 lr_c g / C_1 (u_1 - u_0)                                  recall into the online net
+        for k = 1 .. K-2:
+        u_k     += g / C_k (u_{k-1} - u_k)                                          consolidation from k-1
+        u_k     += mask_k lr_c g / C_{k+1} (u_{k+1} - u_k)                          recall from k+1
+        u_{K-1} += g / C_K (0 - u_{K-1})                                            the leak
+        u_{K-1} += lr_c g / C_K (u_{K-2} - u_{K-1})                                 consolidation from K-2
+
+    U (K, ...) any trailing shape, caps (K + 1,) the capacities C_0 .. C_K, g and lr_c floats, mask (K,)
+    of 0 and 1 from recall_mask (mask_{K-1} is not used). With K = 1 there is nothing to consolidate.
+    Returns the new (K, ...) tensor; U itself is left unchanged (clone it first)."""
     U = U.clone()
     K = U.shape[0]
     if K == 1:
