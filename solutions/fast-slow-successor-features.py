@@ -316,7 +316,7 @@ def check(out):
         measured[key], measured[key + "_ci_low"], measured[key + "_ci_high"] = m, lo, hi
     for name, x in sc.items():                                               # reported: each arm's return
         measured["return " + name] = float(x.mean())
-    measured["replicas"] = int(out["second"].shape[1])
+    measured["replicas"] = float(out["second"].shape[1])
     thresholds = {"stability_ci_low": "> 0", "interaction_ci_low": "> 0", "multi_vs_single_ci_low": "> 0"}
     holds = all(measured[k + "_ci_low"] > 0 for k in ("stability", "interaction", "multi_vs_single"))
     return measured, thresholds, holds
@@ -326,7 +326,7 @@ def claim_line(measured, holds):
     """One printed line: the claim's numbers and the verdict (the notebook and the CLI print it)."""
     m = measured
     part = lambda k: f"{m[k]:+.3f} [{m[k + '_ci_low']:+.3f}, {m[k + '_ci_high']:+.3f}]"   # noqa: E731
-    return (f"{LESSON_ID}: over {m['replicas']} paired replicas, SF+cons - reset {part('stability')}; "
+    return (f"{LESSON_ID}: over {int(m['replicas'])} paired replicas, SF+cons - reset {part('stability')}; "
             f"(SF+cons - SF) - (Q+cons - Q) {part('interaction')}; SF+cons(9) - best single copy "
             f"{part('multi_vs_single')} (each needs CI > 0) -> claim {'HOLDS' if holds else 'FAILS'}")
 
