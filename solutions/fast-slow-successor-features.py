@@ -74,7 +74,7 @@ def sf_q_td_loss(psi, w, r, psi_next, gamma, done=None):
     with the target detached. psi (B, d) at the action taken, w (B, d) or (d,), r (B,), psi_next (B, A, d),
     done (B,) or None. Returns a scalar."""
     w = w.expand_as(psi)
-    target = q_from_sf(psi_next, w).max(-1).values                          # (B,)
+    target = (psi_next * w.unsqueeze(-2)).sum(-1).max(-1).values            # (B,) max_a' Q(s', a')
     if done is not None:
         target = target * (1 - done.to(psi.dtype))
     target = (r + gamma * target).detach()
