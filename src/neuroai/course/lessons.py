@@ -174,6 +174,28 @@ LESSONS = {lesson.id: lesson for lesson in [
            "Azabou, M., Arora, V., Ganesh, V., Mao, X., Nachimuthu, S., Mendelson, M. J., Richards, B., Perich, M. G., "
            "Lajoie, G., & Dyer, E. L. (2023). A Unified, Scalable Framework for Neural Population Decoding. "
            "NeurIPS 2023. arXiv:2310.16046."),
+    Lesson("fast-slow-successor-features", 3,
+           "Fast and slow successor features: consolidation over many timescales under drift",
+           "Chua, R., Precup, D., & Richards, B. A. (2026). Balancing Plasticity and Stability with Fast and "
+           "Slow Successor Features. ICML 2026. arXiv:2605.26357.",
+           kind="rl-or-physics",
+           paper_result="In 3D Miniworld four rooms with a drifting slip and two goals taking turns (T1 T2 T1 T2), "
+                        "and in MuJoCo with drifting mass and friction, synaptic consolidation beats parameter "
+                        "resets, consolidating SFs beats consolidating Q-values, and consolidation over several "
+                        "timescales (the official notebooks compare 0, 3, 6 and 9 beakers) works best.",
+           known_failures=(
+               (1, "fast-slow-successor-features seed 1: the claim FAILS as measured. The 9-beaker chain beats the best "
+                   "single slow copy by +0.017, CI [-0.036, +0.059] (needs CI > 0); consolidation beats resets (+0.076, "
+                   "CI [+0.038, +0.106]) and the SF-vs-Q interaction holds (+0.160, CI [+0.071, +0.258])"),
+               (4, "fast-slow-successor-features seed 4: the claim FAILS as measured. The 9-beaker chain beats the best "
+                   "single slow copy by +0.025, CI [-0.007, +0.052] (needs CI > 0); consolidation beats resets (+0.055, "
+                   "CI [+0.032, +0.083]) and the interaction holds (+0.158, CI [+0.070, +0.251])"),
+               (6, "fast-slow-successor-features seed 6: the claim FAILS as measured. SF+cons - reset +0.083, CI "
+                   "[-0.013, +0.177], and the chain beats the best single slow copy by +0.011, CI [-0.045, +0.054] "
+                   "(each needs CI > 0); the interaction holds (+0.140, CI [+0.023, +0.249])"),
+               (9, "fast-slow-successor-features seed 9: the claim FAILS as measured. Consolidation costs the SF agent "
+                   "0.04 (SF 0.42, SF+cons 0.38); SF+cons - reset +0.031, CI [-0.013, +0.074]; interaction +0.090, CI "
+                   "[-0.012, +0.178]; chain - best single copy -0.034, CI [-0.101, +0.023] (each needs CI > 0)"))),
 ]}
 
 
