@@ -427,3 +427,15 @@ def test_syllabus_and_glossary_are_in_the_book():
     glossary = (ROOT / "book" / "glossary.md").read_text()
     for term in ("Control", "Pilot seeds", "Dale's law", "Surrogate gradient", "Mirror descent"):
         assert f"\n{term}\n" in glossary
+
+
+@pytest.mark.parametrize("lesson_id", sorted(lessons.LESSONS))
+def test_no_tag_inside_a_split_display(lesson_id):
+    """Sphinx wraps a `$$` block that contains a line break `\\\\` in a split environment, where MathJax
+    refuses `\\tag` (the red "\\tag not allowed in split environment"): such an equation must be an
+    amsmath block (`\\begin{equation} ... \\tag{n} \\end{equation}`). The browser test sees the error
+    too; this finds it without a browser."""
+    nb = nbformat.read(lessons.get(lesson_id).path("source"), as_version=4)
+    bad = [m.group(1)[:60] for cell in nb.cells if cell.cell_type == "markdown"
+           for m in re.finditer(r"\$\$(.*?)\$\$", cell.source, re.S) if "\\\\" in m.group(1) and "\\tag" in m.group(1)]
+    assert not bad, bad
