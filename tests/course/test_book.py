@@ -102,7 +102,8 @@ def test_reproducibility_page_lists_claims():
     page = reproducibility.reproducibility_markdown({"plasticity-geometry": [record]}, bench=None)
     assert "| `a` | < 0.05 | 0.01 |" in page
     assert "| `b` | > 0.3 (or `c`) | 0.5 |" in page and "| `c` | < -0.5 (or `b`) | -1 |" in page
-    assert "**HOLDS**" in page and "1.2" in page and "run `neuroai bench` for notebook timings" in page
+    assert "**HOLDS**" in page and "1.2" in page
+    assert "run `neuroai bench" not in page and "not benchmarked" not in page     # no maintainer's to-do
     bench = {"plasticity-geometry": {"lesson": "plasticity-geometry", "notebook_seconds": 10.3,
                                      "reproduce_seconds": 3.2, "notebook_peak_mb": 331, "holds": True}}
     page = reproducibility.reproducibility_markdown({"plasticity-geometry": [record]}, bench=bench)
@@ -439,3 +440,20 @@ def test_no_tag_inside_a_split_display(lesson_id):
     bad = [m.group(1)[:60] for cell in nb.cells if cell.cell_type == "markdown"
            for m in re.finditer(r"\$\$(.*?)\$\$", cell.source, re.S) if "\\\\" in m.group(1) and "\\tag" in m.group(1)]
     assert not bad, bad
+
+
+def test_one_setting_says_where_the_course_is_published(monkeypatch):
+    """[project.urls] Repository in pyproject.toml: the notebooks' install line (written by `sync`), the
+    chapters' launch links and the book's repository button all come from it."""
+    from neuroai.course import sync
+    url, slug = book.repository()
+    for lesson in lessons.LESSONS.values():
+        for kind in ("source", "student"):
+            text = lesson.path(kind).read_text()
+            for found in re.findall(r'neuroai @ git\+([^"\\]*)', text):
+                assert found == url, (lesson.id, kind, found)
+    monkeypatch.setattr(book, "repository", lambda: ("https://github.com/someone/elsewhere", "someone/elsewhere"))
+    cell = '%pip install -q "neuroai @ git+https://github.com/neuroai-course/neuroai-course"'
+    assert sync.install_line(cell) == '%pip install -q "neuroai @ git+https://github.com/someone/elsewhere"'
+    lesson = lessons.get("poyo")
+    assert "https://colab.research.google.com/github/someone/elsewhere/blob/main/" in book.launch_markdown(lesson)

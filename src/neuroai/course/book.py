@@ -532,7 +532,8 @@ def _copy_student_notebooks(app, exception):
 def _no_source_download(app, config):
     """The theme's download button offers the page's source, the solved chapter: switched off (the
     chapter's own "Download the student notebook" button replaces it)."""
-    config.html_theme_options = {**(config.html_theme_options or {}), "use_download_button": False}
+    config.html_theme_options = {**(config.html_theme_options or {}), "use_download_button": False,
+                                 "repository_url": repository()[0]}   # the one setting, pyproject.toml
 
 
 def setup(app):

@@ -175,9 +175,8 @@ def reproducibility_markdown(records, bench=None, figures=None, recorded=None):
         lines.append(f"| {{doc}}`{lesson_id} <{lesson_id}>` | {lesson.module} | {verdicts} | {times} "
                      f"| {lesson.budget_reproduce_s:g} |")
     lines.append("")
-    if bench is None:
-        lines += ["Notebook timings: run `neuroai bench` for notebook timings, then rebuild the book.", ""]
-    else:
+    bench = {k: v for k, v in (bench or {}).items() if k in records} or None
+    if bench is not None:                  # only lessons that were benchmarked; a reader's page has no to-do
         lines += [
             "Timings from `neuroai bench` (build/bench/bench.json): the solution notebook run end to "
             "end in a fresh kernel, and the reproduce command, each with its peak memory.",
@@ -189,8 +188,6 @@ def reproducibility_markdown(records, bench=None, figures=None, recorded=None):
         for lesson_id in records:
             row = bench.get(lesson_id)
             if row is None:
-                lines.append(f"| `{lesson_id}` | not benchmarked yet: run `neuroai bench {lesson_id}` "
-                             "| | | | | |")
                 continue
             lesson = lessons.get(lesson_id)
             peaks = [row.get(k) for k in ("peak_mem_mb", "notebook_peak_mb", "reproduce_peak_mb")]

@@ -8,6 +8,7 @@ plots, prose) are left alone. `neuroai sync --check` writes nothing and exits 1 
 differs from what sync would write; the test suite runs the same check (tests/course/test_notebooks.py).
 """
 import ast
+import re
 import sys
 
 import nbformat
@@ -116,6 +117,17 @@ def reference_texts(lesson_id):
     return {name: "\n".join(lines[a:b + 1]) for name, (a, b, _node) in definitions(text).items()}
 
 
+INSTALL = re.compile(r'(%pip install -q "neuroai @ git\+)([^"]*)(")')
+
+
+def install_line(source):
+    """The set-up cell's install line (for Colab) points at where the course is published: the one
+    setting [project.urls] Repository in pyproject.toml (also the book's links and launch buttons)."""
+    from neuroai.course.book import repository
+    url, _slug = repository()
+    return INSTALL.sub(lambda m: m.group(1) + url + m.group(3), source)
+
+
 def synced_notebook(lesson_id):
     """(the instructor notebook as sync writes it, {cell index: names rewritten}, names the reference lacks)."""
     lesson = lessons.get(lesson_id)
@@ -127,6 +139,9 @@ def synced_notebook(lesson_id):
             continue
         solution = bool(cell.metadata.get("nbgrader", {}).get("solution"))
         new, names, missing = synced_cell(cell.source, reference, solution)
+        installed = install_line(new)
+        if installed != new:
+            new, names = installed, [*names, "the install line"]
         unknown += missing
         if new != cell.source:
             cell.source = new
